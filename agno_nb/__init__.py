@@ -1,0 +1,51 @@
+"""agno_nb: a Jupyter-native multi-agent framework.
+
+The public names are imported lazily: ``import agno_nb`` runs on every kernel start, so it must not pull
+in pydantic, httpx, LiteLLM or anything else heavy. Each name is loaded on first access.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "Agent": "agno_nb.agent.agent",
+    "RunContext": "agno_nb.agent.context",
+    "tool": "agno_nb.tools.decorator",
+    "Function": "agno_nb.tools.function",
+    "Toolkit": "agno_nb.tools.toolkit",
+    "Model": "agno_nb.models.base",
+    "get_model": "agno_nb.models",
+    "ScriptedModel": "agno_nb.models.scripted",
+    "RunOutput": "agno_nb.events",
+    "RunStatus": "agno_nb.events",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+if TYPE_CHECKING:
+    from .agent.agent import Agent
+    from .agent.context import RunContext
+    from .events import RunOutput, RunStatus
+    from .models import get_model
+    from .models.base import Model
+    from .models.scripted import ScriptedModel
+    from .tools.decorator import tool
+    from .tools.function import Function
+    from .tools.toolkit import Toolkit
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'agno_nb' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,35 @@
+"""``RunContext``: the per-run state a tool can ask for by declaring a ``run_context`` parameter.
+
+Agents are immutable configuration shared by every run (and every request of a served app); all that
+changes during a run lives here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .agent import Agent
+
+__all__ = ["RunContext"]
+
+
+class RunContext:
+    """What a run knows about itself: ids, the merged context values and the mutable session_state."""
+
+    __slots__ = ("run_id", "session_id", "user_id", "session_state", "context", "agent", "metadata")
+
+    def __init__(self, run_id: str, session_id: str | None, user_id: str | None,
+                 session_state: dict[str, Any], context: dict[str, Any], agent: "Agent",
+                 metadata: dict[str, Any] | None = None):
+        self.run_id = run_id
+        self.session_id = session_id
+        self.user_id = user_id
+        #: shared with tools that declare ``session_state``; its final value lands on ``RunOutput``
+        self.session_state = session_state
+        self.context = context
+        self.agent = agent
+        self.metadata = metadata or {}
+
+    def __repr__(self) -> str:
+        return f"RunContext(run_id={self.run_id!r}, session_id={self.session_id!r}, user_id={self.user_id!r})"

@@ -1,0 +1,106 @@
+"""Running the tool calls of one model turn.
+
+All calls of a turn run concurrently (a lone call runs inline, which is cheaper). A failing tool never
+fails the run: its error, an invalid argument or an unknown tool name becomes the tool message the
+model sees, and a ``ToolCallError`` event in the trace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any, AsyncIterator
+
+from ..events import Event, RunRef, ToolCallCompleted, ToolCallError, ToolCallStarted, new_span_id
+from ..models.base import ToolCall
+from ..tools.function import Function, ToolArgumentsError, serialize_result
+from .context import RunContext
+
+__all__ = ["ToolOutcome", "run_tool_calls"]
+
+
+class ToolOutcome:
+    """What one call produced, in the order the model asked."""
+
+    __slots__ = ("call", "function", "arguments", "result", "error", "message")
+
+    def __init__(self, call: ToolCall, function: Function | None):
+        self.call = call
+        self.function = function
+        self.arguments = _parse_arguments(call.arguments)
+        self.result: Any = None
+        self.error: str | None = None
+        self.message: dict[str, Any] | None = None
+
+
+async def run_tool_calls(calls: list[ToolCall], functions: dict[str, Function], ctx: RunContext,
+                         ref: RunRef, parent_span: str, outcomes: list[ToolOutcome]) -> AsyncIterator[Event]:
+    """Execute ``calls``, yielding their events; fill ``outcomes`` (with tool messages) in call order."""
+    spans = []
+    for call in calls:
+        outcome = ToolOutcome(call, functions.get(call.name))
+        outcomes.append(outcome)
+        span = new_span_id()
+        spans.append(span)
+        yield ToolCallStarted(ref, span, parent_span, call.name, call.id, outcome.arguments)
+    if len(calls) == 1:
+        yield await _execute(outcomes[-1], ctx, ref, spans[0], parent_span, in_thread=False)
+        return
+    first = len(outcomes) - len(calls)
+    tasks = [asyncio.ensure_future(_execute(outcomes[first + i], ctx, ref, spans[i], parent_span, in_thread=True))
+             for i in range(len(calls))]
+    try:
+        for finished in asyncio.as_completed(tasks):
+            yield await finished
+    finally:
+        for task in tasks:
+            task.cancel()
+
+
+async def _execute(outcome: ToolOutcome, ctx: RunContext, ref: RunRef, span: str, parent_span: str,
+                   *, in_thread: bool) -> Event:
+    call, fn = outcome.call, outcome.function
+    started = time.perf_counter()
+    cached = False
+    try:
+        if fn is None:
+            known = ", ".join(sorted(ctx.agent.functions)) or "none"
+            raise ToolArgumentsError(f"there is no tool named {call.name!r}; available tools: {known}")
+        kwargs = fn.validate(outcome.arguments)
+        for name in fn.injected_parameters:
+            kwargs[name] = _injected(name, ctx)
+        outcome.result, cached = await fn.acall(kwargs, in_thread=in_thread)
+    except asyncio.TimeoutError:
+        outcome.error = f"the tool {call.name} timed out after {fn.timeout}s"  # type: ignore[union-attr]
+        error_type = "ToolTimeout"
+    except ToolArgumentsError as exc:
+        outcome.error = str(exc)
+        error_type = "ToolArgumentsError"
+    except Exception as exc:  # the tool's own failure: report it, keep the run going
+        outcome.error = f"{type(exc).__name__}: {exc}"
+        error_type = type(exc).__name__
+    duration = time.perf_counter() - started
+    if outcome.error is not None:
+        outcome.message = {"role": "tool", "tool_call_id": call.id, "content": f"Error: {outcome.error}"}
+        return ToolCallError(ref, span, parent_span, call.name, call.id, outcome.error, error_type, duration)
+    outcome.message = {"role": "tool", "tool_call_id": call.id, "content": serialize_result(outcome.result)}
+    return ToolCallCompleted(ref, span, parent_span, call.name, call.id, outcome.result, duration, cached)
+
+
+def _injected(name: str, ctx: RunContext) -> Any:
+    if name == "session_state":
+        return ctx.session_state
+    if name == "agent":
+        return ctx.agent
+    if name == "team":
+        return None
+    return ctx
+
+
+def _parse_arguments(arguments: str) -> Any:
+    """The arguments as JSON; invalid JSON stays text, and ``Function.validate`` reports why."""
+    try:
+        return json.loads(arguments) if arguments else {}
+    except ValueError:
+        return arguments

@@ -1,0 +1,477 @@
+"""The typed events every run emits, and ``RunOutput``: the fold of that stream.
+
+A run is an async generator of events (design.md section 1). The trace view, the store, the served
+app and ``RunOutput`` are all sinks of the same stream, so there is exactly one run loop.
+
+Events are plain ``__slots__`` classes: a run emits one per delta when streaming, so construction cost
+is on the hot path. The identity of the run that emits (run id, session, emitter) lives in one shared
+``RunRef`` object rather than being copied into every event.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from typing import Any, Iterator
+
+__all__ = [
+    "RunRef", "Event", "RunStarted", "RunContentDelta", "ReasoningContentDelta", "RunCompleted",
+    "RunError", "RunCancelled", "ModelRequestStarted", "ModelRequestCompleted", "ModelRequestFailed",
+    "ToolCallStarted", "ToolCallCompleted", "ToolCallError", "OutputValidationFailed",
+    "RunStatus", "RunMetrics", "ToolExecution", "RunOutput", "new_run_id", "new_span_id",
+]
+
+_now = time.perf_counter
+
+
+def new_run_id() -> str:
+    return str(uuid.uuid4())
+
+
+def new_span_id() -> str:
+    """A random 64-bit span id, as OpenTelemetry uses."""
+    return os.urandom(8).hex()
+
+
+class RunStatus:
+    """The states of a run. Plain strings so they compare, print and serialize as themselves."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    ERROR = "error"
+    CANCELLED = "cancelled"
+    #: ``tool_call_limit`` was hit: the run ended without letting the model call more tools.
+    LIMIT_REACHED = "limit_reached"
+
+
+class RunRef:
+    """Who emits: the identity shared by all events of one run."""
+
+    __slots__ = ("run_id", "parent_run_id", "session_id", "user_id", "emitter_type", "emitter_name",
+                 "emitter_id")
+
+    def __init__(self, run_id: str, session_id: str | None, user_id: str | None, emitter_type: str,
+                 emitter_name: str | None, emitter_id: str, parent_run_id: str | None = None):
+        self.run_id = run_id
+        self.parent_run_id = parent_run_id
+        self.session_id = session_id
+        self.user_id = user_id
+        self.emitter_type = emitter_type
+        self.emitter_name = emitter_name
+        self.emitter_id = emitter_id
+
+
+class Event:
+    """Base of all events: which run, which span, when (``time.perf_counter()`` seconds)."""
+
+    __slots__ = ("ref", "span_id", "parent_span_id", "ts")
+    type = "Event"
+
+    def __init__(self, ref: RunRef, span_id: str, parent_span_id: str | None):
+        self.ref = ref
+        self.span_id = span_id
+        self.parent_span_id = parent_span_id
+        self.ts = _now()
+
+    @property
+    def run_id(self) -> str:
+        return self.ref.run_id
+
+    @property
+    def parent_run_id(self) -> str | None:
+        return self.ref.parent_run_id
+
+    @property
+    def session_id(self) -> str | None:
+        return self.ref.session_id
+
+    def payload(self) -> dict[str, Any]:
+        """The event's own fields (everything but the header)."""
+        return {name: getattr(self, name) for name in _payload_slots(type(self))}
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-friendly dict: the header, then the payload."""
+        ref = self.ref
+        return {
+            "type": self.type, "run_id": ref.run_id, "parent_run_id": ref.parent_run_id,
+            "span_id": self.span_id, "parent_span_id": self.parent_span_id,
+            "emitter_type": ref.emitter_type, "emitter_name": ref.emitter_name,
+            "emitter_id": ref.emitter_id, "session_id": ref.session_id, "ts": self.ts,
+            **self.payload(),
+        }
+
+    def fold_into(self, out: "RunOutput") -> None:
+        """Apply this event to ``out``. Most events change nothing but the event list."""
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={_short(v)}" for k, v in self.payload().items())
+        return f"{self.type}({fields})"
+
+
+_PAYLOAD_CACHE: dict[type, tuple[str, ...]] = {}
+
+
+def _payload_slots(cls: type) -> tuple[str, ...]:
+    names = _PAYLOAD_CACHE.get(cls)
+    if names is None:
+        names = tuple(s for klass in reversed(cls.__mro__[:-2]) for s in klass.__dict__.get("__slots__", ()))
+        _PAYLOAD_CACHE[cls] = names
+    return names
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# --------------------------------------------------------------------------------------------- run
+
+
+class RunStarted(Event):
+    __slots__ = ("model", "input", "started_at")
+    type = "RunStarted"
+
+    def __init__(self, ref, span_id, parent_span_id, model: str, input: Any):
+        super().__init__(ref, span_id, parent_span_id)
+        self.model = model
+        self.input = input
+        self.started_at = time.time()
+
+    def fold_into(self, out):
+        out.status = RunStatus.RUNNING
+        out.model = self.model
+        out._t0 = self.ts
+
+
+class RunContentDelta(Event):
+    """A piece of the answer text, as the model streams it."""
+
+    __slots__ = ("content",)
+    type = "RunContentDelta"
+
+    def __init__(self, ref, span_id, parent_span_id, content: str):
+        super().__init__(ref, span_id, parent_span_id)
+        self.content = content
+
+
+class ReasoningContentDelta(Event):
+    """A piece of provider-native reasoning ("thinking") text."""
+
+    __slots__ = ("content",)
+    type = "ReasoningContentDelta"
+
+    def __init__(self, ref, span_id, parent_span_id, content: str):
+        super().__init__(ref, span_id, parent_span_id)
+        self.content = content
+
+    def fold_into(self, out):
+        out.reasoning_content = (out.reasoning_content or "") + self.content
+
+
+class RunCompleted(Event):
+    """The run ended normally. ``status`` says how (completed, limit_reached)."""
+
+    __slots__ = ("content", "status", "reason", "messages", "session_state")
+    type = "RunCompleted"
+
+    def __init__(self, ref, span_id, parent_span_id, content: Any, status: str, reason: str | None,
+                 messages: list[dict], session_state: dict | None):
+        super().__init__(ref, span_id, parent_span_id)
+        self.content = content
+        self.status = status
+        self.reason = reason
+        self.messages = messages
+        self.session_state = session_state
+
+    def fold_into(self, out):
+        out.content = self.content
+        out.status = self.status
+        out.status_reason = self.reason
+        out.messages = self.messages
+        out.session_state = self.session_state
+        out.metrics.duration = self.ts - out._t0
+
+
+class RunError(Event):
+    """The run failed. ``error_type`` is the exception class name; ``error`` its message."""
+
+    __slots__ = ("error", "error_type", "messages", "exception")
+    type = "RunError"
+
+    def __init__(self, ref, span_id, parent_span_id, exception: BaseException, messages: list[dict]):
+        super().__init__(ref, span_id, parent_span_id)
+        self.exception = exception
+        self.error = str(exception) or type(exception).__name__
+        self.error_type = type(exception).__name__
+        self.messages = messages
+
+    def payload(self):
+        return {"error": self.error, "error_type": self.error_type}
+
+    def fold_into(self, out):
+        out.status = RunStatus.ERROR
+        out.error = self.exception
+        out.status_reason = self.error
+        out.messages = self.messages
+        out.metrics.duration = self.ts - out._t0
+
+
+class RunCancelled(Event):
+    __slots__ = ("reason",)
+    type = "RunCancelled"
+
+    def __init__(self, ref, span_id, parent_span_id, reason: str):
+        super().__init__(ref, span_id, parent_span_id)
+        self.reason = reason
+
+    def fold_into(self, out):
+        out.status = RunStatus.CANCELLED
+        out.status_reason = self.reason
+        out.metrics.duration = self.ts - out._t0
+
+
+# ------------------------------------------------------------------------------------------- model
+
+
+class ModelRequestStarted(Event):
+    __slots__ = ("model", "transport", "attempt")
+    type = "ModelRequestStarted"
+
+    def __init__(self, ref, span_id, parent_span_id, model: str, transport: str, attempt: int):
+        super().__init__(ref, span_id, parent_span_id)
+        self.model = model
+        self.transport = transport
+        self.attempt = attempt
+
+
+class ModelRequestCompleted(Event):
+    """One model call finished. Latencies in seconds; ``cost`` in USD when the price is known."""
+
+    __slots__ = ("model", "input_tokens", "output_tokens", "latency", "ttft", "cost", "finish_reason")
+    type = "ModelRequestCompleted"
+
+    def __init__(self, ref, span_id, parent_span_id, model: str, input_tokens: int, output_tokens: int,
+                 latency: float, ttft: float | None, cost: float | None, finish_reason: str | None):
+        super().__init__(ref, span_id, parent_span_id)
+        self.model = model
+        self.input_tokens = input_tokens
+        self.output_tokens = output_tokens
+        self.latency = latency
+        self.ttft = ttft
+        self.cost = cost
+        self.finish_reason = finish_reason
+
+    def fold_into(self, out):
+        m = out.metrics
+        m.model_requests += 1
+        m.input_tokens += self.input_tokens
+        m.output_tokens += self.output_tokens
+        if self.cost is not None:
+            m.cost = (m.cost or 0.0) + self.cost
+        if m.ttft is None and self.ttft is not None:
+            # Time to the first token of the run, not of this request.
+            m.ttft = self.ts - out._t0 - self.latency + self.ttft
+
+
+class ModelRequestFailed(Event):
+    """A model call failed. ``retry_in`` is set when the loop will try again after that many seconds."""
+
+    __slots__ = ("model", "error", "error_type", "status_code", "attempt", "retry_in")
+    type = "ModelRequestFailed"
+
+    def __init__(self, ref, span_id, parent_span_id, model: str, error: BaseException, attempt: int,
+                 retry_in: float | None):
+        super().__init__(ref, span_id, parent_span_id)
+        self.model = model
+        self.error = str(error)
+        self.error_type = type(error).__name__
+        self.status_code = getattr(error, "status_code", None)
+        self.attempt = attempt
+        self.retry_in = retry_in
+
+
+# -------------------------------------------------------------------------------------------- tools
+
+
+class ToolCallStarted(Event):
+    __slots__ = ("tool_name", "tool_call_id", "arguments")
+    type = "ToolCallStarted"
+
+    def __init__(self, ref, span_id, parent_span_id, tool_name: str, tool_call_id: str, arguments: Any):
+        super().__init__(ref, span_id, parent_span_id)
+        self.tool_name = tool_name
+        self.tool_call_id = tool_call_id
+        self.arguments = arguments
+
+    def fold_into(self, out):
+        execution = ToolExecution(self.tool_call_id, self.tool_name, self.arguments)
+        out.tools.append(execution)
+        out._tools_by_id[self.tool_call_id] = execution
+
+
+class ToolCallCompleted(Event):
+    __slots__ = ("tool_name", "tool_call_id", "result", "duration", "cached")
+    type = "ToolCallCompleted"
+
+    def __init__(self, ref, span_id, parent_span_id, tool_name: str, tool_call_id: str, result: Any,
+                 duration: float, cached: bool):
+        super().__init__(ref, span_id, parent_span_id)
+        self.tool_name = tool_name
+        self.tool_call_id = tool_call_id
+        self.result = result
+        self.duration = duration
+        self.cached = cached
+
+    def fold_into(self, out):
+        out.metrics.tool_calls += 1
+        execution = out._tools_by_id.get(self.tool_call_id)
+        if execution is not None:
+            execution.result = self.result
+            execution.duration = self.duration
+            execution.cached = self.cached
+
+
+class ToolCallError(Event):
+    """A tool call failed (raised, bad arguments, unknown tool, timeout). The model is told; the run goes on."""
+
+    __slots__ = ("tool_name", "tool_call_id", "error", "error_type", "duration")
+    type = "ToolCallError"
+
+    def __init__(self, ref, span_id, parent_span_id, tool_name: str, tool_call_id: str, error: str,
+                 error_type: str, duration: float):
+        super().__init__(ref, span_id, parent_span_id)
+        self.tool_name = tool_name
+        self.tool_call_id = tool_call_id
+        self.error = error
+        self.error_type = error_type
+        self.duration = duration
+
+    def fold_into(self, out):
+        out.metrics.tool_calls += 1
+        execution = out._tools_by_id.get(self.tool_call_id)
+        if execution is not None:
+            execution.error = self.error
+            execution.duration = self.duration
+
+
+class OutputValidationFailed(Event):
+    """The answer did not fit ``output_schema``. ``repairing`` says whether the model gets another try."""
+
+    __slots__ = ("error", "repairing")
+    type = "OutputValidationFailed"
+
+    def __init__(self, ref, span_id, parent_span_id, error: str, repairing: bool):
+        super().__init__(ref, span_id, parent_span_id)
+        self.error = error
+        self.repairing = repairing
+
+
+# ------------------------------------------------------------------------------------------- output
+
+
+class RunMetrics:
+    """Totals of one run. Times in seconds; ``cost`` in USD, ``None`` when no price is known."""
+
+    __slots__ = ("input_tokens", "output_tokens", "ttft", "duration", "cost", "model_requests",
+                 "tool_calls")
+
+    def __init__(self) -> None:
+        self.input_tokens = 0
+        self.output_tokens = 0
+        self.ttft: float | None = None
+        self.duration: float | None = None
+        self.cost: float | None = None
+        self.model_requests = 0
+        self.tool_calls = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__} | {"total_tokens": self.total_tokens}
+
+    def __repr__(self) -> str:
+        return f"RunMetrics({', '.join(f'{k}={v!r}' for k, v in self.to_dict().items())})"
+
+
+class ToolExecution:
+    """One tool call of a run: what the model asked for and what came back."""
+
+    __slots__ = ("tool_call_id", "tool_name", "arguments", "result", "error", "duration", "cached")
+
+    def __init__(self, tool_call_id: str, tool_name: str, arguments: Any):
+        self.tool_call_id = tool_call_id
+        self.tool_name = tool_name
+        self.arguments = arguments
+        self.result: Any = None
+        self.error: str | None = None
+        self.duration: float | None = None
+        self.cached = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __repr__(self) -> str:
+        outcome = f"error={self.error!r}" if self.error else f"result={_short(self.result)}"
+        return f"ToolExecution({self.tool_name}({_short(self.arguments)}), {outcome})"
+
+
+class RunOutput:
+    """The result of a run: the fold of its events.
+
+    ``content`` is the answer text, or the validated ``output_schema`` object. ``events`` holds every
+    event of the run in order, so the trace of a finished run is always at hand.
+    """
+
+    __slots__ = ("run_id", "session_id", "agent_name", "agent_id", "model", "content",
+                 "reasoning_content", "messages", "tools", "status", "status_reason", "error", "metrics",
+                 "events", "session_state", "_tools_by_id", "_t0")
+
+    def __init__(self, ref: RunRef):
+        self.run_id = ref.run_id
+        self.session_id = ref.session_id
+        self.agent_name = ref.emitter_name
+        self.agent_id = ref.emitter_id
+        self.model: str | None = None
+        self.content: Any = None
+        self.reasoning_content: str | None = None
+        self.messages: list[dict] = []
+        self.tools: list[ToolExecution] = []
+        self.status = RunStatus.RUNNING
+        self.status_reason: str | None = None
+        self.error: BaseException | None = None
+        self.metrics = RunMetrics()
+        self.events: list[Event] = []
+        self.session_state: dict | None = None
+        self._tools_by_id: dict[str, ToolExecution] = {}
+        self._t0 = 0.0
+
+    def apply(self, event: Event) -> None:
+        """Fold one event into this output."""
+        self.events.append(event)
+        event.fold_into(self)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == RunStatus.COMPLETED
+
+    def raise_for_status(self) -> "RunOutput":
+        """Raise the run's error if it failed; return self otherwise (handy in scripts and tests)."""
+        if self.error is not None:
+            raise self.error
+        return self
+
+    def iter_events(self, *types: type[Event]) -> Iterator[Event]:
+        """The run's events, optionally only those of the given types."""
+        return (e for e in self.events if not types or isinstance(e, types))
+
+    def __repr__(self) -> str:
+        return (f"RunOutput(status={self.status!r}, content={_short(self.content, 80)}, "
+                f"tools={len(self.tools)}, tokens={self.metrics.total_tokens})")
+
+    def __str__(self) -> str:
+        if self.content is None:
+            return f"[{self.status}] {self.status_reason or ''}".strip()
+        return self.content if isinstance(self.content, str) else repr(self.content)

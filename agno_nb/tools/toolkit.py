@@ -1,0 +1,58 @@
+"""``Toolkit``: a named group of tools that share instructions and can be filtered."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+from ..errors import ToolDefinitionError
+from .function import Function
+
+__all__ = ["Toolkit"]
+
+
+class Toolkit:
+    """A group of tools. Subclass it and pass bound methods, or pass functions directly.
+
+    ``include_tools`` / ``exclude_tools`` pick which of the group reach the model; unknown names are an
+    error rather than a silent no-op, since a typo there would hide a tool the user expects.
+    """
+
+    def __init__(
+        self,
+        name: str = "toolkit",
+        tools: Iterable[Callable[..., Any] | Function] = (),
+        *,
+        instructions: str | None = None,
+        include_tools: Iterable[str] | None = None,
+        exclude_tools: Iterable[str] | None = None,
+    ):
+        self.name = name
+        self.instructions = instructions
+        self._tools = list(tools)
+        self._include = list(include_tools) if include_tools is not None else None
+        self._exclude = list(exclude_tools or ())
+        self._functions: dict[str, Function] | None = None
+
+    @property
+    def functions(self) -> dict[str, Function]:
+        """The toolkit's tools by name, after include/exclude (built once)."""
+        if self._functions is None:
+            functions = {}
+            for item in self._tools:
+                fn = item if isinstance(item, Function) else Function(item)
+                functions[fn.name] = fn
+            for label, names in (("include_tools", self._include or ()), ("exclude_tools", self._exclude)):
+                unknown = [n for n in names if n not in functions]
+                if unknown:
+                    raise ToolDefinitionError(
+                        f"Toolkit {self.name!r}: {label} names unknown tools {unknown}; "
+                        f"it has {sorted(functions)}.")
+            if self._include is not None:
+                functions = {n: f for n, f in functions.items() if n in self._include}
+            for n in self._exclude:
+                functions.pop(n, None)
+            self._functions = functions
+        return self._functions
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, tools={list(self.functions)})"

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Create (idempotently) the virtualenv holding the Agno peer used by the
+# benchmarks: agno==3.1.10 plus the openai client it needs for OpenAIChat.
+#
+#   AGNO_VENV  where the venv lives (default: /work/main/.venv-agno)
+#
+# Prints the venv's python path on success.
+set -euo pipefail
+
+AGNO_VERSION="3.1.10"
+VENV="${AGNO_VENV:-/work/main/.venv-agno}"
+PY="$VENV/bin/python"
+
+installed() {
+    [ -x "$PY" ] && "$PY" - "$AGNO_VERSION" <<'PYEOF' >/dev/null 2>&1
+import sys
+from importlib.metadata import version
+import agno, openai, httpx  # noqa: F401
+sys.exit(0 if version("agno") == sys.argv[1] else 1)
+PYEOF
+}
+
+if ! installed; then
+    [ -x "$PY" ] || python3 -m venv "$VENV"
+    "$PY" -m pip install --quiet --disable-pip-version-check \
+        "agno==$AGNO_VERSION" openai httpx
+    installed || { echo "setup_agno.sh: agno install check failed" >&2; exit 1; }
+fi
+
+echo "$PY"
