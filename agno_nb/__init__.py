@@ -1,7 +1,7 @@
 """agno_nb: a Jupyter-native multi-agent framework.
 
 The public names are imported lazily: ``import agno_nb`` runs on every kernel start, so it must not pull
-in pydantic, httpx, LiteLLM or anything else heavy. Each name is loaded on first access.
+in pydantic, aiohttp, LiteLLM or anything else heavy. Each name is loaded on first access.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Models: one ``Model`` interface, three transports.
 
-- ``OpenAICompatModel`` (``direct``): OpenAI-format endpoints over pooled httpx; the fast path.
+- ``OpenAICompatModel`` (``direct``): OpenAI-format endpoints over pooled aiohttp; the fast path.
 - ``LiteLLMModel`` (``litellm``): every other provider LiteLLM supports, and ``scripted/<name>``.
 - ``ScriptedModel`` (``in-process``): deterministic scripts for tests, examples and benchmarks.
 
@@ -45,7 +45,7 @@ def get_model(model: "str | Model | None" = None, *, transport: str | None = Non
     """The ``Model`` for an id (or the default model), with request ``options`` (temperature, api_base, ...).
 
     ``transport="litellm"`` forces LiteLLM for an OpenAI-compatible provider; ``"direct"`` insists on
-    the lean httpx path.
+    the lean aiohttp path.
     """
     if isinstance(model, Model):
         return model

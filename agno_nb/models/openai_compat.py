@@ -1,17 +1,21 @@
-"""The direct transport: OpenAI's chat-completions wire format over one pooled httpx client.
+"""The direct transport: OpenAI's chat-completions wire format over one pooled aiohttp session.
 
 Why not always LiteLLM: measured here, ``litellm.acompletion`` costs ~2 ms of Python per call even
 against an instant server, more than an entire Agno run. OpenAI, vLLM, llama.cpp, Ollama's ``/v1``,
 Groq, OpenRouter and DeepSeek all speak this one format, so those ids take this lean path; every other
 provider goes through LiteLLM. Both produce identical events.
+
+Why aiohttp rather than httpx: against a loopback server a request costs ~0.28 ms with aiohttp and
+~0.73 ms with httpx (measured here), and aiohttp is already installed as a LiteLLM dependency. Like
+httpx it honours the proxy environment variables (``trust_env``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
-import weakref
-from typing import Any
+from typing import Any, AsyncIterator
 
 from ..errors import (AuthenticationError, BadRequestError, MissingAPIKeyError, ModelError,
                       ModelTimeoutError, ProviderError, RateLimitError, UnknownModelError)
@@ -28,27 +32,41 @@ PROVIDERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "deepseek": ("https://api.deepseek.com/v1", "DEEPSEEK_API_KEY", ("DEEPSEEK_API_BASE",)),
 }
 
-_clients: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
+_sessions: dict[Any, tuple[Any, Any]] = {}  # loop -> (aiohttp session, its closer)
 
 
-def _client() -> Any:
-    """One pooled AsyncClient per event loop: httpx connections cannot move between loops."""
+async def _session() -> Any:
+    """One pooled session per event loop: connections cannot move between loops.
+
+    The session is closed when its loop shuts down (``asyncio.run`` and pytest close loops with
+    ``shutdown_asyncgens``): a suspended async generator registered on the loop closes it then.
+    """
     import asyncio
 
     loop = asyncio.get_running_loop()
-    client = _clients.get(loop)
-    if client is None:
-        import httpx
+    entry = _sessions.get(loop)
+    if entry is not None:
+        return entry[0]
+    import aiohttp
 
-        client = httpx.AsyncClient(
-            timeout=httpx.Timeout(600.0, connect=10.0),
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
-        _clients[loop] = client
-    return client
+    for stale in [other for other in _sessions if other.is_closed()]:
+        del _sessions[stale]
+    session = aiohttp.ClientSession(trust_env=True, connector=aiohttp.TCPConnector(limit=200))
+    closer = _close_on_shutdown(session)
+    await closer.__anext__()
+    _sessions[loop] = (session, closer)
+    return session
+
+
+async def _close_on_shutdown(session: Any) -> AsyncIterator[None]:
+    try:
+        yield
+    finally:
+        await session.close()
 
 
 class OpenAICompatModel(Model):
-    """A model served by an OpenAI-compatible endpoint, called directly with httpx."""
+    """A model served by an OpenAI-compatible endpoint, called directly over aiohttp."""
 
     __slots__ = ("provider", "name", "api_base", "api_key", "_headers", "_url")
     transport = "direct"
@@ -94,28 +112,26 @@ class OpenAICompatModel(Model):
         return json.dumps(body, ensure_ascii=False).encode()
 
     async def respond(self, messages, *, tools, response_format, stream) -> Stream:
-        import httpx
+        import aiohttp
 
-        client = _client()
-        content = self._body(messages, tools, response_format, stream)
-        timeout = httpx.Timeout(self.timeout, connect=min(10.0, self.timeout or 10.0)) if self.timeout else None
+        session = await _session()
+        body = self._body(messages, tools, response_format, stream)
+        # A stream may legitimately run for minutes: bound the wait between chunks, not the total.
+        timeout = (aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=self.timeout) if stream
+                   else aiohttp.ClientTimeout(total=self.timeout, sock_connect=10))
         try:
-            if not stream:
-                response = await client.post(self._url, content=content, headers=self._headers, timeout=timeout)
-                if response.status_code >= 400:
-                    raise self._error(response.status_code, response.text)
-                yield self._parse(response.json())
-                return
-            async with client.stream("POST", self._url, content=content, headers=self._headers,
-                                     timeout=timeout) as response:
-                if response.status_code >= 400:
-                    raise self._error(response.status_code, (await response.aread()).decode(errors="replace"))
+            async with session.post(self._url, data=body, headers=self._headers, timeout=timeout) as response:
+                if response.status >= 400:
+                    raise self._error(response.status, (await response.read()).decode(errors="replace"))
+                if not stream:
+                    yield self._parse(json.loads(await response.read()))
+                    return
                 async for item in self._parse_stream(response):
                     yield item
-        except httpx.TimeoutException as exc:
-            raise ModelTimeoutError(f"{self.id}: no answer from {self.api_base} within {self.timeout}s "
-                                    f"({type(exc).__name__}).", model=self.id) from None
-        except httpx.TransportError as exc:
+        except asyncio.TimeoutError:
+            raise ModelTimeoutError(f"{self.id}: no answer from {self.api_base} within {self.timeout}s.",
+                                    model=self.id) from None
+        except aiohttp.ClientError as exc:
             raise ProviderError(f"{self.id}: cannot reach {self.api_base}: {exc or type(exc).__name__}.",
                                 model=self.id) from None
 
@@ -134,11 +150,11 @@ class OpenAICompatModel(Model):
         calls: dict[int, list[str]] = {}  # index -> [id, name, arguments]
         usage: dict[str, Any] = {}
         finish_reason = None
-        async for line in response.aiter_lines():
-            if not line.startswith("data:"):
+        async for raw in response.content:
+            if not raw.startswith(b"data:"):
                 continue
-            payload = line[5:].strip()
-            if payload == "[DONE]":
+            payload = raw[5:].strip()
+            if payload == b"[DONE]":
                 break
             chunk = json.loads(payload)
             if chunk.get("usage"):

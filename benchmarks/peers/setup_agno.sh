@@ -2,13 +2,13 @@
 # Create (idempotently) the virtualenv holding the Agno peer used by the
 # benchmarks: agno==3.1.10 plus the openai client it needs for OpenAIChat.
 #
-#   AGNO_VENV  where the venv lives (default: /work/main/.venv-agno)
+#   AGNO_VENV  where the venv lives (default: .venv-agno at the project root)
 #
 # Prints the venv's python path on success.
 set -euo pipefail
 
 AGNO_VERSION="3.1.10"
-VENV="${AGNO_VENV:-/work/main/.venv-agno}"
+VENV="${AGNO_VENV:-$(cd "$(dirname "$0")/../.." && pwd)/.venv-agno}"
 PY="$VENV/bin/python"
 
 installed() {
