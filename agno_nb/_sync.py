@@ -40,20 +40,49 @@ def _background_loop() -> asyncio.AbstractEventLoop:
         return _background
 
 
-def _loop_running_here() -> bool:
+def _running_loop() -> asyncio.AbstractEventLoop | None:
     try:
-        asyncio.get_running_loop()
+        return asyncio.get_running_loop()
     except RuntimeError:
-        return False
-    return True
+        return None
 
 
 def run_sync(awaitable: Awaitable[T]) -> T:
-    """Wait for ``awaitable`` from synchronous code, whether or not an event loop is running here."""
-    if _loop_running_here():
-        future = asyncio.run_coroutine_threadsafe(_as_coroutine(awaitable), _background_loop())
+    """Wait for ``awaitable`` from synchronous code, whether or not an event loop is running here.
+
+    Interrupting the wait (Ctrl-C, a notebook's stop button) cancels the work.
+    """
+    running = _running_loop()
+    if running is None:
+        return _thread_loop().run_until_complete(awaitable)
+    if running is _background:
+        # A sync call from code already on the background loop (a sync tool calling agent.run()):
+        # waiting there would block the loop it waits for, so this one call gets a thread of its own.
+        return _run_in_new_thread(awaitable)
+    future = asyncio.run_coroutine_threadsafe(_as_coroutine(awaitable), _background_loop())
+    try:
         return future.result()
-    return _thread_loop().run_until_complete(awaitable)
+    except BaseException:
+        future.cancel()
+        raise
+
+
+def _run_in_new_thread(awaitable: Awaitable[T]) -> T:
+    outcome: list = []
+
+    def target() -> None:
+        try:
+            outcome.append((True, _thread_loop().run_until_complete(awaitable)))
+        except BaseException as exc:  # handed to the waiting thread
+            outcome.append((False, exc))
+
+    thread = threading.Thread(target=target, name="agno_nb-nested", daemon=True)
+    thread.start()
+    thread.join()
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
 
 
 async def _as_coroutine(awaitable: Awaitable[T]) -> T:

@@ -266,3 +266,37 @@ def test_print_response_streams_text(capsys):
     out = agent.print_response("hi")
     assert capsys.readouterr().out == "hello there\n"
     assert out.content == "hello there"
+
+
+async def test_cancelling_a_run_emits_run_cancelled():
+    agent = Agent(model=ScriptedModel([text("too late", delay=5)]))
+    seen = []
+
+    async def consume():
+        async for event in agent.arun("hi", stream=True):
+            seen.append(event)
+
+    task = asyncio.ensure_future(consume())
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert [e.type for e in seen] == ["RunStarted", "ModelRequestStarted", "RunCancelled"]
+
+
+def test_sync_tool_may_run_another_agent_synchronously():
+    inner = Agent(name="inner", model=ScriptedModel(["inner answer"], cycle=True))
+
+    def ask_inner(question: str) -> str:
+        """Ask the inner agent."""
+        return inner.run(question).content
+
+    outer = Agent(model=ScriptedModel([tool_call("ask_inner", question="q"), "outer done"], cycle=True),
+                  tools=[ask_inner])
+
+    async def cell():  # inside a running loop, as in Jupyter: the outer run goes to the background loop
+        return outer.run("go")
+
+    out = asyncio.run(cell())
+    assert out.tools[0].result == "inner answer" and out.content == "outer done"
+    assert outer.run("go").tools[0].result == "inner answer"  # and from plain sync code

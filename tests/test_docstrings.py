@@ -103,8 +103,6 @@ def test_google_unindented_args_block():
     assert doc.params == {"a": "first", "b": "second"}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a 'Keyword Args:' section header is not recognised and is "
-                                        "appended to the previous parameter's description")
 def test_google_keyword_args_section():
     doc = parse_docstring('''Summary.
 
@@ -117,8 +115,6 @@ def test_google_keyword_args_section():
     assert doc.params == {"a": "first.", "b": "second."}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a type with nested parentheses '(tuple(int, int))' makes the "
-                                        "Google item regex fail, so the parameter is silently dropped")
 def test_google_type_with_nested_parentheses():
     doc = parse_docstring('''Summary.
 
@@ -188,8 +184,6 @@ def test_numpy_other_parameters_section_is_read():
     assert doc.params == {"a": "first.", "b": "second."}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: NumPy combined entries 'x, y : int' are dropped "
-                                        "(_NUMPY_ITEM only accepts one name)")
 def test_numpy_combined_parameters():
     doc = parse_docstring('''Summary.
 
@@ -244,8 +238,6 @@ def test_rest_alternative_field_names():
     assert doc.params == {"a": "first.", "b": "second."}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a reST docstring with :returns:/:raises: but no :param: is "
-                                        "parsed as Google, so the field lines leak into the description")
 def test_rest_without_params_keeps_fields_out_of_description():
     doc = parse_docstring('''Return the current time.
 

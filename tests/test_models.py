@@ -582,6 +582,122 @@ def test_direct_cost_from_price_table(openai_base, monkeypatch):
     assert out.metrics.cost > 0
 
 
+@pytest.mark.parametrize("path", ["litellm", "direct"])
+def test_unknown_script_name_is_unknown_model_not_retried(request, path, script_name):
+    """``scripted/<unregistered>`` and ``openai/<unregistered>`` should fail the same way: not found, no retry."""
+    if path == "litellm":
+        request.applymarker(pytest.mark.xfail(
+            strict=True, reason="BUG: litellm_scripted lets get_script's ConfigurationError escape; LiteLLM wraps "
+                                "it as APIConnectionError -> ProviderError(500), which is retried like an outage"))
+    else:
+        request.getfixturevalue("openai_base")
+    name = f"unregistered-{uuid.uuid4().hex}"
+    model = model_for(path, name, retry_backoff=0.01)
+    out = Agent(model=model).run("hi")
+    assert out.status == "error"
+    assert out.events[-1].error_type == "UnknownModelError"
+    assert name in out.events[-1].error
+    assert len(list(out.iter_events(ModelRequestStarted))) == 1
+
+
+def test_exhausted_script_is_not_retried(request, transport, make_model):
+    """Running past the end of a script is a test-setup error on every path, never a transient one."""
+    if transport == "litellm":
+        request.applymarker(pytest.mark.xfail(
+            strict=True, reason="BUG: through LiteLLM an exhausted script surfaces as ProviderError(500) and is "
+                                "retried; in-process it is ConfigurationError and over HTTP BadRequestError(400)"))
+    agent = Agent(model=make_model([text("only one")], retry_backoff=0.01))
+    assert agent.run("first").content == "only one"
+    out = agent.run("second")
+    assert out.status == "error"
+    assert "no turns left" in out.events[-1].error
+    assert out.events[-1].error_type in ("ConfigurationError", "BadRequestError")
+    assert len(list(out.iter_events(ModelRequestStarted))) == 1
+
+
+# ------------------------------------------------------------- direct path against a mocked wire
+
+
+def _sse(*chunks) -> bytes:
+    lines = [f"data: {json.dumps(c)}\n\n" for c in chunks] + ["data: [DONE]\n\n"]
+    return "".join(lines).encode()
+
+
+@pytest.fixture
+def mock_wire(monkeypatch):
+    """Route the direct transport's httpx client through a handler: ``mock_wire(handler)``."""
+    from agno_nb.models import openai_compat
+
+    seen: list[httpx.Request] = []
+
+    def install(handler):
+        def record(req):
+            seen.append(req)
+            return handler(req)
+
+        client = httpx.AsyncClient(transport=httpx.MockTransport(record))
+        monkeypatch.setattr(openai_compat, "_client", lambda: client)
+        return seen
+
+    return install
+
+
+async def test_direct_stream_assembles_fragmented_tool_calls(mock_wire):
+    """Real providers stream tool-call arguments in fragments; they must be concatenated per index."""
+    body = _sse(
+        {"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]},
+        {"choices": [{"index": 0, "delta": {"reasoning_content": "need "}}]},
+        {"choices": [{"index": 0, "delta": {"reasoning_content": "weather"}}]},
+        {"choices": [{"index": 0, "delta": {"tool_calls": [
+            {"index": 0, "id": "call_a", "type": "function", "function": {"name": "get_weather", "arguments": ""}}]}}]},
+        {"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": "{\"ci"}}]}}]},
+        {"choices": [{"index": 0, "delta": {"tool_calls": [
+            {"index": 1, "id": "call_b", "type": "function", "function": {"name": "add", "arguments": "{\"a\": 1, "}}]}}]},
+        {"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": "ty\": \"Paris\"}"}}]}}]},
+        {"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 1, "function": {"arguments": "\"b\": 2}"}}]}}]},
+        {"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]},
+        {"choices": [], "usage": {"prompt_tokens": 1000, "completion_tokens": 500}},
+    )
+    seen = mock_wire(lambda req: httpx.Response(200, content=body, headers={"content-type": "text/event-stream"}))
+    model = OpenAICompatModel("openai/gpt-4o-mini", api_key="sk-test", api_base="http://mock.invalid/v1/")
+    items = [x async for x in model.respond([{"role": "user", "content": "hi"}], tools=[{"type": "function"}],
+                                            response_format={"type": "json_object"}, stream=True)]
+    final = items[-1]
+    assert [str(x) for x in items[:-1]] == ["need ", "weather"]
+    assert [(c.id, c.name, json.loads(c.arguments)) for c in final.tool_calls] == [
+        ("call_a", "get_weather", {"city": "Paris"}), ("call_b", "add", {"a": 1, "b": 2})]
+    assert final.reasoning == "need weather" and final.content is None
+    assert (final.input_tokens, final.output_tokens, final.finish_reason) == (1000, 500, "tool_calls")
+    assert final.cost == pytest.approx(0.00045)
+    request = seen[0]
+    assert str(request.url) == "http://mock.invalid/v1/chat/completions"
+    assert request.headers["authorization"] == "Bearer sk-test"
+    sent = json.loads(request.content)
+    assert sent["model"] == "gpt-4o-mini" and sent["stream"] is True
+    assert sent["stream_options"] == {"include_usage": True}
+    assert sent["tools"] == [{"type": "function"}] and sent["response_format"] == {"type": "json_object"}
+
+
+@pytest.mark.parametrize("status, cls, needle", [
+    (401, "AuthenticationError", "OPENAI_API_KEY"),
+    (403, "AuthenticationError", "OPENAI_API_KEY"),
+    (422, "BadRequestError", "HTTP 422"),
+    (502, "ProviderError", "HTTP 502"),
+])
+async def test_direct_http_error_mapping(mock_wire, status, cls, needle):
+    detail = {"error": {"message": "provider says no", "type": "x"}}
+    mock_wire(lambda req: httpx.Response(status, json=detail))
+    model = OpenAICompatModel("openai/gpt-4o-mini", api_key="sk-bad", api_base="http://mock.invalid/v1")
+    for stream in (False, True):
+        with pytest.raises(ModelError) as info:
+            async for _ in model.respond([{"role": "user", "content": "hi"}], tools=None, response_format=None,
+                                         stream=stream):
+                pass
+        assert type(info.value).__name__ == cls
+        assert info.value.status_code == status
+        assert needle in str(info.value) and "provider says no" in str(info.value)
+
+
 # -------------------------------------------------------------------------------------- model ids
 
 

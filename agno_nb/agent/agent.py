@@ -178,7 +178,8 @@ class Agent:
         native = self.output_schema is not None and not self.use_json_mode and model.supports_native_schema
         state = copy.deepcopy(self.session_state) if self.session_state else {}
         if session_state:
-            state.update(session_state)
+            # Deep-copied: tools change the run's state, never the caller's objects.
+            state.update(copy.deepcopy(session_state))
         values = _context_values(self.context, context)
         template = self._template(native)
         system = template.render({**state, **values} if template.fields else values)

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, AsyncIterator
 
 from ..errors import ModelError, OutputValidationError
 from ..events import (Event, ModelRequestCompleted, ModelRequestFailed, ModelRequestStarted,
-                      OutputValidationFailed, ReasoningContentDelta, RunCompleted, RunContentDelta, RunError,
+                      OutputValidationFailed, ReasoningContentDelta, RunCancelled, RunCompleted, RunContentDelta,
+                      RunError,
                       RunRef, RunStarted, RunStatus, new_span_id)
 from ..models.base import Model, ModelResponse
 from ..tools.function import serialize_result
@@ -119,6 +120,10 @@ async def run_loop(plan: RunPlan) -> AsyncIterator[Event]:
                 yield _completed(plan, run_span, content, RunStatus.COMPLETED,
                                  f"stopped after tool {stops[0].call.name}")
                 return
+    except asyncio.CancelledError:
+        # Tell the sinks the run ended, then let the cancellation proceed.
+        yield RunCancelled(ref, run_span, None, "the run was cancelled")
+        raise
     except Exception as exc:
         yield RunError(ref, run_span, None, exc, messages)
 

@@ -14,7 +14,7 @@ from typing import Any, AsyncIterator
 
 from ..events import Event, RunRef, ToolCallCompleted, ToolCallError, ToolCallStarted, new_span_id
 from ..models.base import ToolCall
-from ..tools.function import Function, ToolArgumentsError, serialize_result
+from ..tools.function import Function, ToolArgumentsError, ToolTimeoutError, serialize_result
 from .context import RunContext
 
 __all__ = ["ToolOutcome", "run_tool_calls"]
@@ -71,8 +71,8 @@ async def _execute(outcome: ToolOutcome, ctx: RunContext, ref: RunRef, span: str
         for name in fn.injected_parameters:
             kwargs[name] = _injected(name, ctx)
         outcome.result, cached = await fn.acall(kwargs, in_thread=in_thread)
-    except asyncio.TimeoutError:
-        outcome.error = f"the tool {call.name} timed out after {fn.timeout}s"  # type: ignore[union-attr]
+    except ToolTimeoutError as exc:
+        outcome.error = str(exc)
         error_type = "ToolTimeout"
     except ToolArgumentsError as exc:
         outcome.error = str(exc)

@@ -92,6 +92,10 @@ class LiteLLMModel(Model):
             kwargs["_skip_mcp_handler"] = True
         if response_format is not None:
             kwargs["response_format"] = response_format
+            if response_format.get("type") == "json_object":
+                # JSON mode is a best effort (the schema is also in the prompt): where a provider has
+                # no JSON mode, drop the parameter rather than fail the call.
+                kwargs["drop_params"] = True
         if stream:
             kwargs["stream_options"] = {"include_usage": True}
         if self.api_base:

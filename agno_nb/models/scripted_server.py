@@ -37,6 +37,7 @@ class ScriptedServer:
         self.port = port
         self.requests = 0
         self._server: asyncio.base_events.Server | None = None
+        self._connections: set[asyncio.Task] = set()
 
     @property
     def url(self) -> str:
@@ -49,11 +50,23 @@ class ScriptedServer:
         return self
 
     async def close(self) -> None:
+        """Stop listening and end open keep-alive connections (Python 3.11 leaves them open)."""
         if self._server is not None:
             self._server.close()
+            for task in list(self._connections):
+                task.cancel()
+            await asyncio.gather(*self._connections, return_exceptions=True)
             await self._server.wait_closed()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        self._connections.add(task)  # type: ignore[arg-type]
+        try:
+            await self._serve_connection(reader, writer)
+        finally:
+            self._connections.discard(task)  # type: ignore[arg-type]
+
+    async def _serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         sock = writer.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -188,6 +201,7 @@ def serve_in_thread(port: int = 0) -> tuple[ScriptedServer, Callable[[], None]]:
         asyncio.run_coroutine_threadsafe(server.close(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
+        loop.close()
 
     return server, stop
 

@@ -16,15 +16,19 @@ import re
 
 __all__ = ["ParsedDocstring", "parse_docstring"]
 
-_GOOGLE_ARGS = re.compile(r"^(Args|Arguments|Parameters|Params)\s*:\s*$", re.IGNORECASE)
+_GOOGLE_ARGS = re.compile(r"^(Args|Arguments|Parameters|Params|Keyword Args|Keyword Arguments|Other Parameters)"
+                          r"\s*:\s*$", re.IGNORECASE)
 _GOOGLE_OTHER = re.compile(
     r"^(Returns?|Yields?|Raises?|Examples?|Notes?|Attributes|Warning|Warnings|See Also|References|Todo)"
     r"\s*:\s*$", re.IGNORECASE)
-_GOOGLE_ITEM = re.compile(r"^\*{0,2}(\w+)\s*(?:\(([^)]*)\))?\s*:\s*(.*)$")
+# The type in parentheses may nest them: ``point (tuple(int, int)): ...``.
+_GOOGLE_ITEM = re.compile(r"^\*{0,2}(\w+)\s*(?:\(((?:[^()]|\([^()]*\))*)\))?\s*:\s*(.*)$")
 _NUMPY_HEADER = re.compile(r"^(\w[\w ]*)\n\s*-{3,}\s*$", re.MULTILINE)
-_NUMPY_ITEM = re.compile(r"^\*{0,2}(\w+)\s*(?::\s*(.*))?$")
+_NUMPY_ITEM = re.compile(r"^(\*{0,2}\w+(?:\s*,\s*\*{0,2}\w+)*)\s*(?::\s*(.*))?$")
 _REST_FIELD = re.compile(r"^:(param|parameter|arg|argument|key|keyword)\s+(?:[^:]*\s)?(\w+)\s*:\s*(.*)$")
 _REST_ANY_FIELD = re.compile(r"^:\w+")
+_REST_DETECT = re.compile(r"^:(param|parameter|arg|argument|key|keyword|type|returns?|rtype|raises?)\b",
+                          re.MULTILINE)
 
 
 class ParsedDocstring:
@@ -40,7 +44,7 @@ def parse_docstring(doc: str | None) -> ParsedDocstring:
     if not doc:
         return ParsedDocstring("", {})
     text = inspect.cleandoc(doc)
-    if re.search(r"^:(param|parameter|arg|argument|key|keyword)\s", text, re.MULTILINE):
+    if _REST_DETECT.search(text):
         return _parse_rest(text)
     if _NUMPY_HEADER.search(text):
         return _parse_numpy(text)
@@ -83,18 +87,19 @@ def _parse_numpy(text: str) -> ParsedDocstring:
     for header, body in zip(sections[1::2], sections[2::2]):
         if header.strip().lower() not in ("parameters", "params", "arguments", "other parameters"):
             continue
-        current: str | None = None
+        current: list[str] = []
         for line in body.splitlines():
             if not line.strip():
                 continue
             if not line[:1].isspace():
                 item = _NUMPY_ITEM.match(line.strip())
-                if item:
-                    current = item.group(1)
-                    params[current] = ""
+                if item:  # "x, y : int" describes both names
+                    current = [name.strip().lstrip("*") for name in item.group(1).split(",")]
+                    for name in current:
+                        params[name] = ""
                     continue
-            if current is not None:
-                params[current] = f"{params[current]} {line.strip()}".strip()
+            for name in current:
+                params[name] = f"{params[name]} {line.strip()}".strip()
     return ParsedDocstring(_join(description.splitlines()), params)
 
 

@@ -16,7 +16,6 @@ import inspect
 import json
 import re
 import time
-import weakref
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import ToolDefinitionError
@@ -25,17 +24,23 @@ from .docstrings import parse_docstring
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-__all__ = ["Function", "INJECTED_PARAMETERS", "ToolArgumentsError", "serialize_result"]
+__all__ = ["Function", "INJECTED_PARAMETERS", "ToolArgumentsError", "ToolTimeoutError", "serialize_result"]
 
 #: Parameter names the framework injects; a tool declares them to receive per-run objects.
 INJECTED_PARAMETERS = frozenset({"run_context", "session_state", "agent", "team"})
 
 _VALID_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_shared: "weakref.WeakKeyDictionary[Callable, Function]" = weakref.WeakKeyDictionary()
+#: where ``from_callable`` keeps a plain function's shared ``Function`` (on the function itself, so the
+#: two live and die together)
+_SHARED_ATTRIBUTE = "__agno_nb_function__"
 
 
 class ToolArgumentsError(ValueError):
     """The model sent arguments that do not fit the tool's signature. The message goes back to it."""
+
+
+class ToolTimeoutError(Exception):
+    """The tool ran past its ``timeout`` (distinct from a ``TimeoutError`` the tool raises itself)."""
 
 
 class Function:
@@ -43,7 +48,7 @@ class Function:
 
     __slots__ = ("entrypoint", "name", "description", "instructions", "show_result",
                  "stop_after_tool_call", "cache_results", "cache_ttl", "timeout", "_schema", "_args_model",
-                 "_injected", "_kind", "_cache", "__weakref__")
+                 "_injected", "_kind", "_cache")
 
     def __init__(
         self,
@@ -86,17 +91,33 @@ class Function:
         """The shared ``Function`` for a plain callable (built once, reused by every agent)."""
         if isinstance(fn, Function):
             return fn
+        cached = getattr(fn, _SHARED_ATTRIBUTE, None)
+        if isinstance(cached, Function) and cached.entrypoint is fn:
+            return cached
+        function = cls(fn)
         try:
-            cached = _shared.get(fn)
-        except TypeError:  # not weak-referenceable (e.g. a builtin): no sharing
-            return cls(fn)
-        if cached is None:
-            cached = _shared[fn] = cls(fn)
-        return cached
+            setattr(fn, _SHARED_ATTRIBUTE, function)
+        except (AttributeError, TypeError):  # bound methods, builtins: no sharing, still a tool
+            pass
+        return function
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Call the underlying function directly, as if it were not a tool."""
         return self.entrypoint(*args, **kwargs)
+
+    def __get__(self, instance: Any, owner: type | None = None) -> "Function":
+        """``@tool`` on a method: ``obj.method`` is a tool bound to ``obj`` (built once per instance)."""
+        if instance is None:
+            return self
+        bound = Function(self.entrypoint.__get__(instance, owner), name=self.name, description=self.description,
+                         instructions=self.instructions, show_result=self.show_result,
+                         stop_after_tool_call=self.stop_after_tool_call, cache_results=self.cache_results,
+                         cache_ttl=self.cache_ttl, timeout=self.timeout)
+        try:  # a non-data descriptor: the instance attribute now wins on later lookups
+            instance.__dict__[getattr(self.entrypoint, "__name__", self.name)] = bound
+        except AttributeError:  # __slots__ classes: rebuild on each access
+            pass
+        return bound
 
     def __repr__(self) -> str:
         return f"Function({self.name!r})"
@@ -201,7 +222,15 @@ class Function:
             if hit is not None and hit[0] > time.monotonic():
                 return hit[1], True
         call = self._invoke(kwargs, in_thread or self.timeout is not None)
-        result = await (asyncio.wait_for(call, self.timeout) if self.timeout is not None else call)
+        if self.timeout is None:
+            result = await call
+        else:
+            task = asyncio.ensure_future(call)
+            done, _ = await asyncio.wait((task,), timeout=self.timeout)
+            if not done:
+                task.cancel()
+                raise ToolTimeoutError(f"the tool {self.name} timed out after {self.timeout}s")
+            result = task.result()
         if key is not None:
             self._cache[key] = (time.monotonic() + self.cache_ttl, result)  # type: ignore[index]
         return result, False
