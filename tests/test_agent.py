@@ -300,3 +300,28 @@ def test_sync_tool_may_run_another_agent_synchronously():
     out = asyncio.run(cell())
     assert out.tools[0].result == "inner answer" and out.content == "outer done"
     assert outer.run("go").tools[0].result == "inner answer"  # and from plain sync code
+
+
+async def test_closing_a_stream_early_closes_the_model_call_at_once():
+    from agno_nb.models.base import Model, ModelResponse
+
+    closed = []
+
+    class SlowStreamingModel(Model):
+        transport = "in-process"
+
+        async def respond(self, messages, *, tools, response_format, stream):
+            try:
+                for word in ["one", " two", " three"]:
+                    yield word
+                    await asyncio.sleep(0)
+                yield ModelResponse("one two three")
+            finally:
+                closed.append(True)
+
+    stream = Agent(model=SlowStreamingModel("slow")).arun("hi", stream=True)
+    async for event in stream:
+        if isinstance(event, RunContentDelta):
+            break
+    await stream.aclose()
+    assert closed == [True]

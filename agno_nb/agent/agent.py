@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Sequence
 
 from .._sync import iterate_sync, run_sync
@@ -204,10 +205,12 @@ class Agent:
         return out
 
     async def _stream(self, plan: RunPlan) -> AsyncIterator[Event]:
-        async for event in run_loop(plan):
-            if self.debug:
-                _log_event(event)
-            yield event
+        # aclosing: a consumer that stops early closes the whole chain of generators right away.
+        async with aclosing(run_loop(plan)) as events:
+            async for event in events:
+                if self.debug:
+                    _log_event(event)
+                yield event
 
     def arun(self, input: Any = None, *, stream: bool = False, session_id: str | None = None,
              user_id: str | None = None, context: dict[str, Any] | None = None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, AsyncIterator
 
 from ..errors import ModelError, OutputValidationError
@@ -62,11 +63,12 @@ async def run_loop(plan: RunPlan) -> AsyncIterator[Event]:
     try:
         while True:
             response: ModelResponse | None = None
-            async for event in _model_request(plan, run_span):
-                if type(event) is ModelResponse:
-                    response = event
-                else:
-                    yield event
+            async with aclosing(_model_request(plan, run_span)) as request:
+                async for event in request:
+                    if type(event) is ModelResponse:
+                        response = event
+                    else:
+                        yield event
             assert response is not None
             messages.append(response.to_message())
 
@@ -103,8 +105,10 @@ async def run_loop(plan: RunPlan) -> AsyncIterator[Event]:
                 calls = calls[:allowed]
             outcomes: list[ToolOutcome] = []
             if calls:
-                async for event in run_tool_calls(calls, agent.functions, plan.ctx, ref, run_span, outcomes):
-                    yield event
+                async with aclosing(run_tool_calls(calls, agent.functions, plan.ctx, ref, run_span,
+                                                   outcomes)) as executions:
+                    async for event in executions:
+                        yield event
             tool_calls_made += len(calls)
             # Tool messages go right after the assistant message, in the order the model asked.
             insert_at = len(messages) - (len(response.tool_calls) - len(calls))
@@ -145,17 +149,18 @@ async def _model_request(plan: RunPlan, run_span: str) -> AsyncIterator[Any]:
         first_token: float | None = None
         response: ModelResponse | None = None
         try:
-            async for item in model.respond(plan.messages, tools=plan.tools,
-                                            response_format=plan.response_format, stream=stream):
-                if type(item) is ModelResponse:
-                    response = item
-                    continue
-                if first_token is None:
-                    first_token = _now() - started
-                if type(item) is str:
-                    yield RunContentDelta(ref, span, run_span, item)
-                else:
-                    yield ReasoningContentDelta(ref, span, run_span, str(item))
+            async with aclosing(model.respond(plan.messages, tools=plan.tools, response_format=plan.response_format,
+                                              stream=stream)) as chunks:
+                async for item in chunks:
+                    if type(item) is ModelResponse:
+                        response = item
+                        continue
+                    if first_token is None:
+                        first_token = _now() - started
+                    if type(item) is str:
+                        yield RunContentDelta(ref, span, run_span, item)
+                    else:
+                        yield ReasoningContentDelta(ref, span, run_span, str(item))
         except ModelError as exc:
             if exc.retryable and attempt <= retries:
                 wait = model.retry_backoff * (2 ** (attempt - 1))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from ..errors import ConfigurationError
 from .scripted import input_tokens, stream_pieces
 from .scripts import estimate_tokens, get_script
 
@@ -18,10 +19,15 @@ __all__ = ["scripted_handler"]
 def scripted_handler() -> Any:
     from litellm import CustomLLM, ModelResponse
     from litellm.llms.custom_llm import CustomLLMError
-    from litellm.types.utils import Usage
+    from litellm.types.utils import Delta, ModelResponseStream, StreamingChoices, Usage
 
     async def next_turn(model: str, messages: list, optional_params: dict, timeout: Any):
-        turn = get_script(model).next_turn(messages, optional_params.get("tools"))
+        try:
+            turn = get_script(model).next_turn(messages, optional_params.get("tools"))
+        except ConfigurationError as exc:
+            # An unknown or exhausted script is the caller's mistake, not an outage: 404/400, never retried.
+            status = 404 if "No scripted model" in str(exc) else 400
+            raise CustomLLMError(status_code=status, message=str(exc)) from None
         limit = float(timeout) if isinstance(timeout, (int, float)) else None
         if turn.delay:
             if limit is not None and turn.delay > limit:
@@ -44,6 +50,8 @@ def scripted_handler() -> Any:
                               timeout=None, client=None):
             turn = await next_turn(model, messages, optional_params, timeout)
             message: dict[str, Any] = {"role": "assistant", "content": turn.content}
+            if turn.reasoning:
+                message["reasoning_content"] = turn.reasoning
             if turn.tool_calls:
                 message["tool_calls"] = turn.openai_tool_calls()
             return ModelResponse(model=model, choices=[{
@@ -55,6 +63,10 @@ def scripted_handler() -> Any:
                              acompletion=None, litellm_params=None, logger_fn=None, headers={},
                              timeout=None, client=None):
             turn = await next_turn(model, messages, optional_params, timeout)
+            for piece in stream_pieces(turn.reasoning) if turn.reasoning else ():
+                # Generic chunks have no reasoning field; a full stream chunk passes through as it is.
+                yield ModelResponseStream(model=model, choices=[StreamingChoices(
+                    index=0, delta=Delta(role="assistant", content=None, reasoning_content=piece))])
             for piece in stream_pieces(turn.content) if turn.content else ():
                 yield {"text": piece, "tool_use": None, "is_finished": False, "finish_reason": "",
                        "usage": None, "index": 0}
