@@ -13,6 +13,7 @@ httpx it honours the proxy environment variables (``trust_env``).
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import os
 from typing import Any, AsyncIterator
@@ -51,11 +52,30 @@ async def _session() -> Any:
 
     for stale in [other for other in _sessions if other.is_closed()]:
         del _sessions[stale]
+    if not _sessions:
+        atexit.register(_close_sessions_at_exit)
     session = aiohttp.ClientSession(trust_env=True, connector=aiohttp.TCPConnector(limit=200))
     closer = _close_on_shutdown(session)
     await closer.__anext__()
     _sessions[loop] = (session, closer)
     return session
+
+
+def _close_sessions_at_exit() -> None:
+    """Close sessions on loops that outlive the program (agno_nb's own sync-call loops) quietly."""
+    import asyncio
+
+    for loop, (session, _) in list(_sessions.items()):
+        try:
+            if loop.is_closed() or session.closed:
+                continue
+            if loop.is_running():
+                asyncio.run_coroutine_threadsafe(session.close(), loop).result(2)
+            else:
+                loop.run_until_complete(session.close())
+        except Exception:  # the interpreter is going away; nothing useful to report
+            pass
+    _sessions.clear()
 
 
 async def _close_on_shutdown(session: Any) -> AsyncIterator[None]:
