@@ -1,0 +1,405 @@
+"""``Store``: sessions, runs, events, memories, approvals and checkpoints in one SQL database.
+
+All queries live here, written once; DuckDB and PostgreSQL differ only in how they connect, bind
+parameters, bulk-insert and report errors (``duckdb.py``, ``postgres.py``).
+
+Cost model (design.md section 5): a run is one row plus one row per event, written in one
+transaction; a run stores only the messages it added, so writing the 1,000th run of a session costs
+what the first did, and history is the last N runs' rows, never the whole session.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
+
+from ..errors import AgnoNBError
+from .records import MemoryRecord, RunRecord, SessionRecord, from_json, to_json
+from .schema import MIGRATIONS, SCHEMA_VERSION, TABLES
+
+if TYPE_CHECKING:
+    import pandas
+
+__all__ = ["Store", "StoreError", "StoreLockedError", "StoreSchemaError", "StoreConnectionError",
+           "NotFoundError", "EVENT_COLUMNS"]
+
+EVENT_COLUMNS = ("run_id", "seq", "type", "span_id", "parent_span_id", "ts", "payload")
+_SESSION_COLUMNS = SessionRecord.__slots__
+_RUN_COLUMNS = RunRecord.__slots__
+_MEMORY_COLUMNS = MemoryRecord.__slots__
+
+
+class StoreError(AgnoNBError):
+    """The store cannot do what was asked; the message says why and what to do."""
+
+
+class StoreLockedError(StoreError):
+    """Another process holds the DuckDB file for writing."""
+
+
+class StoreSchemaError(StoreError):
+    """The store was written by a newer agno_nb, or its schema is damaged."""
+
+
+class StoreConnectionError(StoreError):
+    """The database cannot be reached (PostgreSQL down, wrong DSN, unreadable file)."""
+
+
+class NotFoundError(StoreError, KeyError):
+    """No session / run with that id."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class Store:
+    """Base of the SQL stores. Thread-safe; every public method is one transaction."""
+
+    #: the JSON column type of the dialect
+    json_type = "JSON"
+    #: a short description for messages (path or DSN without password)
+    location = ""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+
+    # ----------------------------------------------------------------- dialect hooks (subclasses)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """A cursor with ``execute(sql, params)`` / ``fetchall()``; commits on success."""
+        raise NotImplementedError  # pragma: no cover - each dialect provides it
+
+    def _bulk_insert(self, cur: Any, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        raise NotImplementedError  # pragma: no cover
+
+    def sql(self, query: str, params: Iterable[Any] | None = None) -> "pandas.DataFrame":
+        """Run any SQL over the store and get a pandas DataFrame (``?`` placeholders)."""
+        raise NotImplementedError  # pragma: no cover
+
+    def close(self) -> None:
+        """Release the connection (a closed store reconnects on next use)."""
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.location!r})"
+
+    # ---------------------------------------------------------------------------------- schema
+
+    def _migrate(self, cur: Any) -> None:
+        """Bring the schema to ``SCHEMA_VERSION`` (called by subclasses when they connect)."""
+        cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, "
+                    "applied_at DOUBLE PRECISION NOT NULL, description TEXT)")
+        cur.execute("SELECT max(version) FROM schema_version")
+        current = cur.fetchall()[0][0] or 0
+        if current > SCHEMA_VERSION:
+            raise StoreSchemaError(
+                f"{self.location} was written by a newer agno_nb (schema version {current}; this version "
+                f"knows up to {SCHEMA_VERSION}). Upgrade agno_nb (pip install -U agno_nb); the store was "
+                f"left untouched.")
+        for migration in MIGRATIONS:
+            if migration.version > current:
+                for statement in migration.statements(self.json_type):
+                    cur.execute(statement)
+                cur.execute("INSERT INTO schema_version VALUES (?, ?, ?)",
+                            [migration.version, time.time(), migration.description])
+
+    def schema_version(self) -> int:
+        with self.transaction() as cur:
+            cur.execute("SELECT max(version) FROM schema_version")
+            return cur.fetchall()[0][0] or 0
+
+    # -------------------------------------------------------------------------------- sessions
+
+    def get_session(self, session_id: str, *, user_id: str | None = None) -> SessionRecord | None:
+        """The session, or ``None``. With ``user_id``, another user's session is ``None`` too."""
+        with self.transaction() as cur:
+            return self._get_session(cur, session_id, user_id)
+
+    def _get_session(self, cur: Any, session_id: str, user_id: str | None) -> SessionRecord | None:
+        cur.execute(f"SELECT {', '.join(_SESSION_COLUMNS)} FROM sessions WHERE session_id = ?", [session_id])
+        rows = cur.fetchall()
+        if not rows:
+            return None
+        record = SessionRecord(**dict(zip(_SESSION_COLUMNS, rows[0])))
+        if user_id is not None and record.user_id not in (None, user_id):
+            return None
+        record.state = from_json(record.state) or {}
+        return record
+
+    def save_session(self, session: SessionRecord) -> None:
+        with self.transaction() as cur:
+            self._save_session(cur, session)
+
+    def _save_session(self, cur: Any, s: SessionRecord) -> None:
+        cur.execute(
+            "INSERT INTO sessions (session_id, session_type, component_id, user_id, name, state, summary, "
+            "created_at, updated_at, run_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (session_id) DO UPDATE SET component_id = excluded.component_id, "
+            "user_id = excluded.user_id, name = excluded.name, state = excluded.state, "
+            "summary = excluded.summary, updated_at = excluded.updated_at, run_count = excluded.run_count",
+            [s.session_id, s.session_type, s.component_id, s.user_id, s.name, to_json(s.state), s.summary,
+             s.created_at, s.updated_at, s.run_count])
+
+    def list_sessions(self, *, component_id: str | None = None, user_id: str | None = None,
+                      limit: int = 1000) -> list[SessionRecord]:
+        """Sessions, most recently updated first."""
+        where, params = _filters(component_id=component_id, user_id=user_id)
+        with self.transaction() as cur:
+            cur.execute(f"SELECT {', '.join(_SESSION_COLUMNS)} FROM sessions{where} "
+                        f"ORDER BY updated_at DESC LIMIT {int(limit)}", params)
+            records = [SessionRecord(**dict(zip(_SESSION_COLUMNS, row))) for row in cur.fetchall()]
+        for record in records:
+            record.state = from_json(record.state) or {}
+        return records
+
+    def rename_session(self, session_id: str, name: str) -> None:
+        with self.transaction() as cur:
+            cur.execute("UPDATE sessions SET name = ?, updated_at = ? WHERE session_id = ? RETURNING session_id",
+                        [name, time.time(), session_id])
+            if not cur.fetchall():
+                raise NotFoundError(f"No session {session_id!r} in {self.location}.")
+
+    def delete_session(self, session_id: str) -> None:
+        """Delete a session with its runs, events, approvals and checkpoints."""
+        with self.transaction() as cur:
+            cur.execute("SELECT 1 FROM sessions WHERE session_id = ?", [session_id])
+            if not cur.fetchall():
+                raise NotFoundError(f"No session {session_id!r} in {self.location}.")
+            for table in ("events", "approvals", "checkpoints"):
+                cur.execute(f"DELETE FROM {table} WHERE run_id IN (SELECT run_id FROM runs WHERE session_id = ?)",
+                            [session_id])
+            cur.execute("DELETE FROM runs WHERE session_id = ?", [session_id])
+            cur.execute("DELETE FROM sessions WHERE session_id = ?", [session_id])
+
+    def fork_session(self, session_id: str, new_session_id: str, *, upto_run_id: str | None = None) -> SessionRecord:
+        """Copy a session (optionally only up to and including one run) under a new id."""
+        with self.transaction() as cur:
+            source = self._get_session(cur, session_id, None)
+            if source is None:
+                raise NotFoundError(f"No session {session_id!r} in {self.location}.")
+            if self._get_session(cur, new_session_id, None) is not None:
+                raise StoreError(f"Session {new_session_id!r} already exists; pick another id for the fork.")
+            cur.execute(f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs WHERE session_id = ? ORDER BY created_at",
+                        [session_id])
+            runs = [dict(zip(_RUN_COLUMNS, row)) for row in cur.fetchall()]
+            if upto_run_id is not None:
+                ids = [r["run_id"] for r in runs]
+                if upto_run_id not in ids:
+                    raise NotFoundError(f"Run {upto_run_id!r} is not in session {session_id!r}.")
+                runs = runs[: ids.index(upto_run_id) + 1]
+            now = time.time()
+            fork = SessionRecord(new_session_id, source.session_type, source.component_id, source.user_id,
+                                 f"{source.name or session_id} (fork)", source.state, source.summary, now, now,
+                                 len(runs))
+            self._save_session(cur, fork)
+            for run in runs:
+                old_id = run["run_id"]
+                run["run_id"] = f"{old_id}:{new_session_id}"
+                run["session_id"] = new_session_id
+                cur.execute(f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}) VALUES "
+                            f"({', '.join('?' * len(_RUN_COLUMNS))})", [run[c] for c in _RUN_COLUMNS])
+                cur.execute(f"INSERT INTO events SELECT ?, seq, type, span_id, parent_span_id, ts, payload "
+                            f"FROM events WHERE run_id = ?", [run["run_id"], old_id])
+            return fork
+
+    # ------------------------------------------------------------------------------------ runs
+
+    def save_run(self, run: RunRecord, events: list[tuple] = (), session: SessionRecord | None = None) -> None:
+        """Write a run (replacing an earlier write of the same run), its events and its session."""
+        row = [run.run_id, run.session_id, run.parent_run_id, run.component_type, run.component_id,
+               run.component_name, run.user_id, run.status, to_json(run.input), to_json(run.content),
+               to_json(run.messages), to_json(run.metrics), run.error, run.created_at, run.updated_at]
+        with self.transaction() as cur:
+            cur.execute(
+                f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}) VALUES ({', '.join('?' * len(_RUN_COLUMNS))}) "
+                "ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, content = excluded.content, "
+                "messages = excluded.messages, metrics = excluded.metrics, error = excluded.error, "
+                "updated_at = excluded.updated_at", row)
+            if events:
+                cur.execute("DELETE FROM events WHERE run_id = ?", [run.run_id])
+                self._bulk_insert(cur, "events", EVENT_COLUMNS, events)
+            if session is not None:
+                self._save_session(cur, session)
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        with self.transaction() as cur:
+            cur.execute(f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs WHERE run_id = ?", [run_id])
+            rows = cur.fetchall()
+        return _run_record(rows[0]) if rows else None
+
+    def last_runs(self, session_id: str, n: int, *, statuses: tuple[str, ...] = ("completed",)) -> list[RunRecord]:
+        """The last ``n`` top-level runs of a session (oldest first), reading only those rows."""
+        marks = ", ".join("?" * len(statuses))
+        with self.transaction() as cur:
+            cur.execute(f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs WHERE session_id = ? AND parent_run_id IS NULL "
+                        f"AND status IN ({marks}) ORDER BY created_at DESC LIMIT {int(n)}",
+                        [session_id, *statuses])
+            rows = cur.fetchall()
+        return [_run_record(row) for row in reversed(rows)]
+
+    def list_runs(self, *, session_id: str | None = None, user_id: str | None = None,
+                  limit: int = 1000) -> list[RunRecord]:
+        """Runs, newest first."""
+        where, params = _filters(session_id=session_id, user_id=user_id)
+        with self.transaction() as cur:
+            cur.execute(f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs{where} ORDER BY created_at DESC "
+                        f"LIMIT {int(limit)}", params)
+            return [_run_record(row) for row in cur.fetchall()]
+
+    def get_events(self, run_id: str) -> list[dict[str, Any]]:
+        """The run's events in order, as dicts (``payload`` decoded)."""
+        with self.transaction() as cur:
+            cur.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE run_id = ? ORDER BY seq", [run_id])
+            rows = cur.fetchall()
+        return [{**dict(zip(EVENT_COLUMNS, row)), "payload": from_json(row[6])} for row in rows]
+
+    # -------------------------------------------------------------------------------- memories
+
+    def save_memory(self, memory: MemoryRecord) -> None:
+        with self.transaction() as cur:
+            cur.execute(
+                f"INSERT INTO memories ({', '.join(_MEMORY_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (memory_id) DO UPDATE SET memory = excluded.memory, topics = excluded.topics, "
+                "updated_at = excluded.updated_at WHERE memories.user_id = excluded.user_id",
+                [memory.memory_id, memory.user_id, memory.memory, to_json(memory.topics), memory.agent_id,
+                 memory.created_at, memory.updated_at])
+
+    def list_memories(self, user_id: str, *, limit: int | None = None) -> list[MemoryRecord]:
+        """One user's memories, most recently updated first. ``user_id`` is required: no cross-user reads."""
+        if not user_id:
+            raise StoreError("Memories belong to a user: pass user_id.")
+        with self.transaction() as cur:
+            cur.execute(f"SELECT {', '.join(_MEMORY_COLUMNS)} FROM memories WHERE user_id = ? "
+                        f"ORDER BY updated_at DESC" + (f" LIMIT {int(limit)}" if limit else ""), [user_id])
+            rows = cur.fetchall()
+        records = [MemoryRecord(**dict(zip(_MEMORY_COLUMNS, row))) for row in rows]
+        for record in records:
+            record.topics = from_json(record.topics) or []
+        return records
+
+    def delete_memory(self, user_id: str, memory_id: str) -> bool:
+        with self.transaction() as cur:
+            cur.execute("DELETE FROM memories WHERE user_id = ? AND memory_id = ? RETURNING memory_id",
+                        [user_id, memory_id])
+            return bool(cur.fetchall())
+
+    # ------------------------------------------------------------------- approvals, checkpoints
+
+    def save_approval(self, run_id: str, *, session_id: str | None, user_id: str | None,
+                      component_id: str | None, requirements: Any, state: Any) -> None:
+        with self.transaction() as cur:
+            cur.execute("INSERT INTO approvals VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO UPDATE SET "
+                        "requirements = excluded.requirements, state = excluded.state",
+                        [run_id, session_id, user_id, component_id, to_json(requirements), to_json(state),
+                         time.time()])
+
+    def get_approval(self, run_id: str) -> dict[str, Any] | None:
+        columns = ("run_id", "session_id", "user_id", "component_id", "requirements", "state", "created_at")
+        with self.transaction() as cur:
+            cur.execute(f"SELECT {', '.join(columns)} FROM approvals WHERE run_id = ?", [run_id])
+            rows = cur.fetchall()
+        if not rows:
+            return None
+        row = dict(zip(columns, rows[0]))
+        row["requirements"], row["state"] = from_json(row["requirements"]), from_json(row["state"])
+        return row
+
+    def delete_approval(self, run_id: str) -> None:
+        with self.transaction() as cur:
+            cur.execute("DELETE FROM approvals WHERE run_id = ?", [run_id])
+
+    def save_checkpoint(self, run_id: str, step_index: int, step_name: str, *, output: Any, state: Any,
+                        user_id: str | None = None) -> None:
+        with self.transaction() as cur:
+            cur.execute("INSERT INTO checkpoints VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, step_index) "
+                        "DO UPDATE SET output = excluded.output, state = excluded.state",
+                        [run_id, step_index, step_name, user_id, to_json(output), to_json(state), time.time()])
+
+    def load_checkpoints(self, run_id: str) -> list[dict[str, Any]]:
+        columns = ("step_index", "step_name", "output", "state", "created_at")
+        with self.transaction() as cur:
+            cur.execute(f"SELECT {', '.join(columns)} FROM checkpoints WHERE run_id = ? ORDER BY step_index",
+                        [run_id])
+            rows = cur.fetchall()
+        return [{**dict(zip(columns, row)), "output": from_json(row[2]), "state": from_json(row[3])} for row in rows]
+
+    # ------------------------------------------------------------------------------ user data
+
+    def export_user(self, user_id: str) -> Iterator[dict[str, Any]]:
+        """Every row that belongs to ``user_id``, as ``{"table": ..., "row": {...}}`` dicts."""
+        for table, query in _user_queries("SELECT *"):
+            with self.transaction() as cur:
+                cur.execute(query, [user_id] * query.count("?"))
+                names = [d[0] for d in cur.description]
+                rows = cur.fetchall()
+            for row in rows:
+                yield {"table": table, "row": {n: _plain(v) for n, v in zip(names, row)}}
+
+    def export_user_jsonl(self, user_id: str, path: str) -> int:
+        """Write ``export_user`` to a JSON Lines file; return the number of rows written."""
+        count = 0
+        with open(path, "w", encoding="utf-8") as handle:
+            for item in self.export_user(user_id):
+                handle.write(json.dumps(item, default=str, ensure_ascii=False) + "\n")
+                count += 1
+        return count
+
+    def delete_user(self, user_id: str) -> dict[str, int]:
+        """Delete everything of ``user_id`` in every table, in one transaction; return counts per table."""
+        counts: dict[str, int] = {}
+        with self.transaction() as cur:
+            for table, query in _user_queries("SELECT count(*)"):
+                cur.execute(query, [user_id] * query.count("?"))
+                counts[table] = cur.fetchall()[0][0]
+            for table, query in _user_queries("DELETE"):
+                cur.execute(query, [user_id] * query.count("?"))
+        return counts
+
+
+def _user_queries(verb: str) -> list[tuple[str, str]]:
+    """Per table, a ``verb`` query over the rows of one user (every ``?`` is that user's id).
+
+    Children come first (events, approvals and checkpoints hang off runs; runs off sessions), so the
+    same order serves deletion.
+    """
+    user_runs = "SELECT run_id FROM runs WHERE user_id = ? OR session_id IN " \
+                "(SELECT session_id FROM sessions WHERE user_id = ?)"
+    queries = [
+        ("events", f"{verb} FROM events WHERE run_id IN ({user_runs})"),
+        ("approvals", f"{verb} FROM approvals WHERE user_id = ? OR run_id IN ({user_runs})"),
+        ("checkpoints", f"{verb} FROM checkpoints WHERE user_id = ? OR run_id IN ({user_runs})"),
+        ("runs", f"{verb} FROM runs WHERE user_id = ? OR session_id IN "
+                 "(SELECT session_id FROM sessions WHERE user_id = ?)"),
+        ("memories", f"{verb} FROM memories WHERE user_id = ?"),
+        ("sessions", f"{verb} FROM sessions WHERE user_id = ?"),
+    ]
+    assert {table for table, _ in queries} == set(TABLES)
+    return queries
+
+
+def _filters(**columns: Any) -> tuple[str, list[Any]]:
+    clauses = [f"{name} = ?" for name, value in columns.items() if value is not None]
+    params = [value for value in columns.values() if value is not None]
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _run_record(row: tuple) -> RunRecord:
+    data = dict(zip(_RUN_COLUMNS, row))
+    for key in ("input", "content", "messages", "metrics"):
+        data[key] = from_json(data[key])
+    return RunRecord(**data)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
