@@ -20,8 +20,17 @@ _EXPORTS = {
     "Model": "agno_nb.models.base",
     "get_model": "agno_nb.models",
     "ScriptedModel": "agno_nb.models.scripted",
-    "RunOutput": "agno_nb.events",
-    "RunStatus": "agno_nb.events",
+    "RunOutput": "agno_nb.run_events",
+    "RunStatus": "agno_nb.run_events",
+    "DuckDBStore": "agno_nb.storage.duckdb",
+    "PostgresStore": "agno_nb.storage.postgres",
+    "set_default_store": "agno_nb.storage",
+    "MemoryManager": "agno_nb.memory.manager",
+    "SessionSummaryManager": "agno_nb.memory.summary",
+    "sessions": "agno_nb.storage.analyst",
+    "runs": "agno_nb.storage.analyst",
+    "events": "agno_nb.storage.analyst",
+    "memories": "agno_nb.storage.analyst",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -29,7 +38,13 @@ __all__ = sorted(_EXPORTS) + ["__version__"]
 if TYPE_CHECKING:
     from .agent.agent import Agent
     from .agent.context import RunContext
-    from .events import RunOutput, RunStatus
+    from .run_events import RunOutput, RunStatus
+    from .memory.manager import MemoryManager
+    from .memory.summary import SessionSummaryManager
+    from .storage import set_default_store
+    from .storage.analyst import events, memories, runs, sessions
+    from .storage.duckdb import DuckDBStore
+    from .storage.postgres import PostgresStore
     from .models import get_model
     from .models.base import Model
     from .models.scripted import ScriptedModel

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))  # tests/pg_server.py
 
 # LiteLLM must never reach the internet in tests (see agno_nb.models.litellm_model).
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -34,3 +37,46 @@ def openai_base(scripted_server, monkeypatch):
 def script_name(request):
     """A unique script name per test, so registered scripts never leak between tests."""
     return f"t-{request.node.name}".replace("[", "-").replace("]", "")[:60]
+
+
+# ------------------------------------------------------------------------------------------ stores
+
+_pg_server = None
+_pg_error = None
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL on 127.0.0.1 for this test session (skips loudly if it truly cannot start)."""
+    global _pg_server, _pg_error
+    from pg_server import PostgresServer, PostgresUnavailable
+
+    if _pg_server is None and _pg_error is None:
+        try:
+            _pg_server = PostgresServer().start()
+        except PostgresUnavailable as exc:
+            _pg_error = str(exc)
+    if _pg_error is not None:
+        pytest.skip(f"PostgreSQL UNAVAILABLE, PostgresStore NOT TESTED: {_pg_error}")
+    yield _pg_server
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _pg_server is not None:
+        _pg_server.stop()
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def store(request, tmp_path):
+    """The same tests against both backends: a fresh DuckDB file, or a fresh PostgreSQL database."""
+    if request.param == "duckdb":
+        from agno_nb.storage.duckdb import DuckDBStore
+
+        store = DuckDBStore(tmp_path / "agno.duckdb")
+    else:
+        from agno_nb.storage.postgres import PostgresStore
+
+        server = request.getfixturevalue("postgres_server")
+        store = PostgresStore(server.create_database(f"t_{abs(hash(request.node.nodeid)) % 10**10}"))
+    yield store
+    store.close()

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from agno_nb import Agent, RunStatus, ScriptedModel, tool
 from agno_nb.errors import ConfigurationError, InputValidationError, TemplateVariableError
-from agno_nb.events import (ModelRequestCompleted, OutputValidationFailed, RunCompleted, RunContentDelta,
+from agno_nb.run_events import (ModelRequestCompleted, OutputValidationFailed, RunCompleted, RunContentDelta,
                             RunError, RunStarted, ToolCallCompleted, ToolCallStarted)
 from agno_nb.models.scripts import json_reply, text, tool_call
 
@@ -153,11 +153,14 @@ def test_native_schema_or_json_mode_request():
                         run_id=None)
     assert plan.response_format["type"] == "json_schema"
     assert plan.response_format["json_schema"]["schema"]["properties"]["growth"]["type"] == "number"
-    json_mode = Agent(model=ScriptedModel([]), output_schema=Report, use_json_mode=True)
+    json_mode = Agent(model=ScriptedModel([json_reply({"region": "a", "growth": 1})]), output_schema=Report,
+                      use_json_mode=True)
     plan = json_mode._plan("x", stream=False, session_id=None, user_id=None, context=None, session_state=None,
                            run_id=None)
     assert plan.response_format == {"type": "json_object"}
-    assert '"growth"' in plan.messages[0]["content"]  # the schema is in the prompt instead
+    out = json_mode.run("x")
+    assert '"growth"' in system_prompt(out)  # the schema is in the prompt instead
+    assert out.content == Report(region="a", growth=1)
 
 
 # ------------------------------------------------------------------------------- events and output

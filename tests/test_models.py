@@ -35,7 +35,7 @@ from agno_nb.errors import (
     RateLimitError,
     UnknownModelError,
 )
-from agno_nb.events import (
+from agno_nb.run_events import (
     ModelRequestCompleted,
     ModelRequestFailed,
     ModelRequestStarted,

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from agno_nb import Agent, RunContext, RunStatus, ScriptedModel
 from agno_nb.errors import ConfigurationError, ToolDefinitionError
-from agno_nb.events import ToolCallCompleted, ToolCallError, ToolCallStarted
+from agno_nb.run_events import ToolCallCompleted, ToolCallError, ToolCallStarted
 from agno_nb.models.base import Model, ModelResponse, ToolCall
 from agno_nb.models.scripts import Turn, text, tool_call, tool_calls
 from agno_nb.tools import Function, Toolkit, tool

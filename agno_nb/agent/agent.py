@@ -15,24 +15,30 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Sequence
 
 from .._sync import iterate_sync, run_sync
 from ..errors import ConfigurationError, ToolDefinitionError
-from ..events import Event, RunOutput, RunRef, new_run_id
+from ..run_events import Event, RunOutput, RunRef, new_run_id
 from ..models import Model, get_model
 from ..tools.function import Function
 from ..tools.toolkit import Toolkit
 from .context import RunContext
 from .loop import RunPlan, run_loop
+from .builtin_tools import builtin_tools
 from .prompt import Template, build_system_prompt, json_mode_hint, user_message, validate_input
+from .sessions import AgentSessions
 from .structured import response_format_for, schema_of
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
+
+    from ..memory.manager import MemoryManager
+    from ..memory.summary import SessionSummaryManager
+    from ..storage.base import Store
 
 __all__ = ["Agent"]
 
 ToolLike = Callable[..., Any] | Function | Toolkit
 
 
-class Agent:
+class Agent(AgentSessions):
     """An LLM with instructions and tools.
 
     Args:
@@ -54,11 +60,32 @@ class Agent:
         tool_call_limit: the most tool calls one run may make. Hard: when reached, the run ends with
             status ``limit_reached``.
         debug: log every event of every run to stderr.
+        user_id, session_id: defaults for runs that name none.
+
+    Storage and memory (all need a store: ``db=`` or ``agno_nb.storage.set_default_store``):
+        db: a ``Store`` (``DuckDBStore``, ``PostgresStore``) or a DuckDB path / PostgreSQL DSN.
+        add_history_to_context: put the session's last ``num_history_runs`` runs (at most
+            ``num_history_messages`` messages) before the new input.
+        read_chat_history: give the model a ``get_chat_history`` tool instead of (or besides) history.
+        enable_user_memories: after each run, let ``memory_manager`` update the user's memories (in the
+            background, off the run's path).
+        enable_agentic_memory: give the model an ``update_user_memory`` tool.
+        add_memories_to_context: put the user's memories (the ``num_memories_in_context`` most relevant
+            to the input) in the system prompt; on by default when memories are enabled.
+        enable_session_summaries / add_session_summary_to_context: keep a running summary of the
+            session (``session_summary_manager``) and show it to the model.
     """
 
     __slots__ = ("name", "_id", "model", "description", "instructions", "tools", "session_state", "context",
                  "input_schema", "output_schema", "use_json_mode", "markdown", "retries", "tool_call_limit",
-                 "debug", "user_id", "session_id", "_model", "_functions", "_tool_schemas", "_templates")
+                 "debug", "user_id", "session_id",
+                 # storage and memory
+                 "db", "add_history_to_context", "num_history_runs", "num_history_messages", "read_chat_history",
+                 "enable_user_memories", "enable_agentic_memory", "add_memories_to_context",
+                 "num_memories_in_context", "_memory_manager", "enable_session_summaries",
+                 "add_session_summary_to_context", "_session_summary_manager",
+                 # resolved on first use
+                 "_model", "_functions", "_tool_schemas", "_templates", "_store")
 
     def __init__(
         self,
@@ -80,6 +107,19 @@ class Agent:
         debug: bool = False,
         user_id: str | None = None,
         session_id: str | None = None,
+        db: "Store | str | None" = None,
+        add_history_to_context: bool = False,
+        num_history_runs: int = 3,
+        num_history_messages: int | None = None,
+        read_chat_history: bool = False,
+        enable_user_memories: bool = False,
+        enable_agentic_memory: bool = False,
+        add_memories_to_context: bool | None = None,
+        num_memories_in_context: int = 20,
+        memory_manager: "MemoryManager | None" = None,
+        enable_session_summaries: bool = False,
+        add_session_summary_to_context: bool | None = None,
+        session_summary_manager: "SessionSummaryManager | None" = None,
     ):
         self.model = model
         self.name = name
@@ -100,10 +140,26 @@ class Agent:
         self.debug = debug
         self.user_id = user_id
         self.session_id = session_id
+        self.db = db
+        self.add_history_to_context = add_history_to_context
+        self.num_history_runs = num_history_runs
+        self.num_history_messages = num_history_messages
+        self.read_chat_history = read_chat_history
+        self.enable_user_memories = enable_user_memories
+        self.enable_agentic_memory = enable_agentic_memory
+        self.add_memories_to_context = (enable_user_memories or enable_agentic_memory) \
+            if add_memories_to_context is None else add_memories_to_context
+        self.num_memories_in_context = num_memories_in_context
+        self._memory_manager = memory_manager
+        self.enable_session_summaries = enable_session_summaries
+        self.add_session_summary_to_context = enable_session_summaries \
+            if add_session_summary_to_context is None else add_session_summary_to_context
+        self._session_summary_manager = session_summary_manager
         self._model: Model | None = None
         self._functions: dict[str, Function] | None = None
         self._tool_schemas: list[dict[str, Any]] | None = None
         self._templates: dict[bool, Template] = {}
+        self._store: Any = None
 
     # --------------------------------------------------------------------------------- identity
 
@@ -138,8 +194,39 @@ class Agent:
                             f"Agent {self.name or ''}: two tools are named {fn.name!r}; rename one with "
                             f"@tool(name=...).")
                     functions[fn.name] = fn
+            for fn in builtin_tools(self):
+                functions.setdefault(fn.name, fn)
             self._functions = functions
         return self._functions
+
+    @property
+    def memory_manager(self) -> "MemoryManager":
+        if self._memory_manager is None:
+            from ..memory.manager import MemoryManager
+
+            self._memory_manager = MemoryManager()
+        return self._memory_manager
+
+    @property
+    def session_summary_manager(self) -> "SessionSummaryManager":
+        if self._session_summary_manager is None:
+            from ..memory.summary import SessionSummaryManager
+
+            self._session_summary_manager = SessionSummaryManager()
+        return self._session_summary_manager
+
+    def store(self) -> "Store | None":
+        """The store this agent writes to: ``db=``, else the default store, else ``None``."""
+        if self._store is None:
+            if self.db is not None:
+                from ..storage import open_store
+
+                self._store = open_store(self.db)
+            else:
+                from ..storage import default_store
+
+                return default_store()
+        return self._store
 
     def resolved_model(self) -> Model:
         """The ``Model`` this agent calls (resolved and checked once: unknown id, missing key)."""
@@ -178,39 +265,76 @@ class Agent:
         model = self.resolved_model()
         native = self.output_schema is not None and not self.use_json_mode and model.supports_native_schema
         state = copy.deepcopy(self.session_state) if self.session_state else {}
-        if session_state:
-            # Deep-copied: tools change the run's state, never the caller's objects.
-            state.update(copy.deepcopy(session_state))
+        # Deep-copied: tools change the run's state, never the caller's objects.
+        run_state = copy.deepcopy(session_state) if session_state else None
+        if run_state:
+            state.update(run_state)
         values = _context_values(self.context, context)
-        template = self._template(native)
-        system = template.render({**state, **values} if template.fields else values)
-        messages = [{"role": "system", "content": system}] if system else []
-        messages.append(user_message(input))
+        store = self.store()
         run_id = run_id or new_run_id()
         session_id = session_id or self.session_id
+        if session_id is None and store is not None:
+            session_id = new_run_id()  # a stored run always belongs to a session
         user_id = user_id or self.user_id
         ref = RunRef(run_id, session_id, user_id, "agent", self.name, self.id)
         ctx = RunContext(run_id, session_id, user_id, state, values, self)
         response_format = response_format_for(self.output_schema, native) if self.output_schema else None
-        return RunPlan(self, model, messages, self._schemas(), response_format, ctx, ref, stream, input)
+        return RunPlan(self, model, self._schemas(), response_format, ctx, ref, stream, input, native, store,
+                       run_state)
+
+    async def _prepare(self, plan: RunPlan) -> None:
+        """Build the messages: system prompt, stored history and memories, then the input."""
+        history: list[dict[str, Any]] = []
+        sections: list[str] = []
+        if plan.store is not None:
+            from .persistence import load_session
+
+            history, sections = await load_session(self, plan, plan.store)
+        template = self._template(plan.native_schema)
+        state, values = plan.ctx.session_state, plan.ctx.context
+        system = template.render({**state, **values} if template.fields else values)
+        if sections:
+            system = "\n\n".join([system, *sections]) if system else "\n\n".join(sections)
+        messages = plan.messages
+        if system:
+            messages.append({"role": "system", "content": system})
+        messages.extend(history)
+        plan.own_from = len(messages)
+        messages.append(user_message(plan.input))
+
+    async def _finish(self, plan: RunPlan, out: RunOutput) -> None:
+        if plan.store is not None and out.events:
+            from .persistence import save_run
+
+            await save_run(self, plan, out, plan.store)
 
     async def _collect(self, plan: RunPlan) -> RunOutput:
+        await self._prepare(plan)
         out = RunOutput(plan.ref)
         apply = out.apply
         debug = self.debug
-        async for event in run_loop(plan):
-            apply(event)
-            if debug:
-                _log_event(event)
+        try:
+            async for event in run_loop(plan):
+                apply(event)
+                if debug:
+                    _log_event(event)
+        finally:
+            await self._finish(plan, out)
         return out
 
     async def _stream(self, plan: RunPlan) -> AsyncIterator[Event]:
-        # aclosing: a consumer that stops early closes the whole chain of generators right away.
-        async with aclosing(run_loop(plan)) as events:
-            async for event in events:
-                if self.debug:
-                    _log_event(event)
-                yield event
+        await self._prepare(plan)
+        out = RunOutput(plan.ref)
+        try:
+            # aclosing: a consumer that stops early closes the whole chain of generators right away.
+            async with aclosing(run_loop(plan)) as events:
+                async for event in events:
+                    out.apply(event)
+                    if self.debug:
+                        _log_event(event)
+                    yield event
+        finally:
+            await self._finish(plan, out)
 
     def arun(self, input: Any = None, *, stream: bool = False, session_id: str | None = None,
              user_id: str | None = None, context: dict[str, Any] | None = None,
@@ -240,7 +364,7 @@ class Agent:
 
     def print_response(self, input: Any = None, **kwargs: Any) -> RunOutput:
         """Run with streaming, print the answer as it arrives (handy in terminals), return the output."""
-        from ..events import RunContentDelta
+        from ..run_events import RunContentDelta
 
         out: RunOutput | None = None
         streamed = False

@@ -14,7 +14,7 @@ from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, AsyncIterator
 
 from ..errors import ModelError, OutputValidationError
-from ..events import (Event, ModelRequestCompleted, ModelRequestFailed, ModelRequestStarted,
+from ..run_events import (Event, ModelRequestCompleted, ModelRequestFailed, ModelRequestStarted,
                       OutputValidationFailed, ReasoningContentDelta, RunCancelled, RunCompleted, RunContentDelta,
                       RunError,
                       RunRef, RunStarted, RunStatus, new_span_id)
@@ -35,20 +35,30 @@ _now = time.perf_counter
 class RunPlan:
     """Everything one run needs, resolved before the first event (so bad configuration raises early)."""
 
-    __slots__ = ("agent", "model", "messages", "tools", "response_format", "ctx", "ref", "stream", "input")
+    __slots__ = ("agent", "model", "messages", "tools", "response_format", "ctx", "ref", "stream", "input",
+                 "native_schema", "store", "session", "run_state", "own_from")
 
-    def __init__(self, agent: "Agent", model: Model, messages: list[dict[str, Any]],
-                 tools: list[dict[str, Any]] | None, response_format: dict[str, Any] | None,
-                 ctx: RunContext, ref: RunRef, stream: bool, input: Any):
+    def __init__(self, agent: "Agent", model: Model, tools: list[dict[str, Any]] | None,
+                 response_format: dict[str, Any] | None, ctx: RunContext, ref: RunRef, stream: bool, input: Any,
+                 native_schema: bool, store: Any, run_state: dict[str, Any] | None):
         self.agent = agent
         self.model = model
-        self.messages = messages
+        #: filled by ``Agent._prepare``: system prompt, history, then this run's input
+        self.messages: list[dict[str, Any]] = []
         self.tools = tools
         self.response_format = response_format
         self.ctx = ctx
         self.ref = ref
         self.stream = stream
         self.input = input
+        self.native_schema = native_schema
+        self.store = store
+        #: the stored session as it was when the run started (``None``: new, or no store)
+        self.session: Any = None
+        #: the session_state values passed to this run (they win over stored ones)
+        self.run_state = run_state
+        #: index in ``messages`` where this run's own messages start (after system and history)
+        self.own_from = 0
 
 
 async def run_loop(plan: RunPlan) -> AsyncIterator[Event]:

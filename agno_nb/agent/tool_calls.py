@@ -12,7 +12,7 @@ import json
 import time
 from typing import Any, AsyncIterator
 
-from ..events import Event, RunRef, ToolCallCompleted, ToolCallError, ToolCallStarted, new_span_id
+from ..run_events import Event, RunRef, ToolCallCompleted, ToolCallError, ToolCallStarted, new_span_id
 from ..models.base import ToolCall
 from ..tools.function import Function, ToolArgumentsError, ToolTimeoutError, serialize_result
 from .context import RunContext

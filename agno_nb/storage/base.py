@@ -136,18 +136,28 @@ class Store:
         return record
 
     def save_session(self, session: SessionRecord) -> None:
+        """Insert or update a session. ``None`` name/summary keep what is stored."""
         with self.transaction() as cur:
             self._save_session(cur, session)
 
-    def _save_session(self, cur: Any, s: SessionRecord) -> None:
+    def _save_session(self, cur: Any, s: SessionRecord, *, count_run: bool = False) -> None:
+        # count_run: a finished run bumps the stored counter (not an absolute value another run may race).
+        run_count = "sessions.run_count + 1" if count_run else "excluded.run_count"
         cur.execute(
             "INSERT INTO sessions (session_id, session_type, component_id, user_id, name, state, summary, "
             "created_at, updated_at, run_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (session_id) DO UPDATE SET component_id = excluded.component_id, "
-            "user_id = excluded.user_id, name = excluded.name, state = excluded.state, "
-            "summary = excluded.summary, updated_at = excluded.updated_at, run_count = excluded.run_count",
+            "user_id = COALESCE(excluded.user_id, sessions.user_id), "
+            "name = COALESCE(excluded.name, sessions.name), state = excluded.state, "
+            "summary = COALESCE(excluded.summary, sessions.summary), updated_at = excluded.updated_at, "
+            f"run_count = {run_count}",
             [s.session_id, s.session_type, s.component_id, s.user_id, s.name, to_json(s.state), s.summary,
-             s.created_at, s.updated_at, s.run_count])
+             s.created_at, s.updated_at, s.run_count + (1 if count_run else 0)])
+
+    def set_session_summary(self, session_id: str, summary: str) -> None:
+        """Store a session's summary without touching anything else (summaries are written in the background)."""
+        with self.transaction() as cur:
+            cur.execute("UPDATE sessions SET summary = ? WHERE session_id = ?", [summary, session_id])
 
     def list_sessions(self, *, component_id: str | None = None, user_id: str | None = None,
                       limit: int = 1000) -> list[SessionRecord]:
@@ -214,7 +224,10 @@ class Store:
     # ------------------------------------------------------------------------------------ runs
 
     def save_run(self, run: RunRecord, events: list[tuple] = (), session: SessionRecord | None = None) -> None:
-        """Write a run (replacing an earlier write of the same run), its events and its session."""
+        """Write a run (replacing an earlier write of the same run), its events and its session.
+
+        With ``session``, the session row is upserted too and its run counter goes up by one.
+        """
         row = [run.run_id, run.session_id, run.parent_run_id, run.component_type, run.component_id,
                run.component_name, run.user_id, run.status, to_json(run.input), to_json(run.content),
                to_json(run.messages), to_json(run.metrics), run.error, run.created_at, run.updated_at]
@@ -228,7 +241,7 @@ class Store:
                 cur.execute("DELETE FROM events WHERE run_id = ?", [run.run_id])
                 self._bulk_insert(cur, "events", EVENT_COLUMNS, events)
             if session is not None:
-                self._save_session(cur, session)
+                self._save_session(cur, session, count_run=True)
 
     def get_run(self, run_id: str) -> RunRecord | None:
         with self.transaction() as cur:

@@ -1,0 +1,117 @@
+"""Where an agent meets its store: loading a session before a run, saving the run after it.
+
+Store calls are blocking (DuckDB is embedded; psycopg is used synchronously), so from the async run
+they go through ``asyncio.to_thread``: a write never stalls other runs on the same loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ConfigurationError
+from ..run_events import Event, RunCompleted, RunOutput, RunStarted, RunStatus
+from ..memory.history import history_messages
+from ..memory.manager import memories_prompt, search_memories
+from ..memory.summary import summary_prompt
+from ..storage.records import RunRecord, SessionRecord, to_json
+
+if TYPE_CHECKING:
+    from ..storage.base import Store
+    from .agent import Agent
+    from .loop import RunPlan
+
+__all__ = ["load_session", "save_run", "event_rows"]
+
+
+async def load_session(agent: "Agent", plan: "RunPlan", store: "Store") -> tuple[list[dict], list[str]]:
+    """Merge the stored session into the plan; return (history messages, extra system sections)."""
+    ctx = plan.ctx
+    session = await asyncio.to_thread(store.get_session, ctx.session_id)
+    if session is not None and session.user_id and ctx.user_id and session.user_id != ctx.user_id:
+        raise ConfigurationError(
+            f"Session {ctx.session_id!r} belongs to another user; use a session id of user {ctx.user_id!r} "
+            f"or start a new session.")
+    plan.session = session
+    if session is not None and session.state:
+        # The agent's defaults fill gaps, the stored state wins over them, the run's own values win last.
+        merged = {**copy.deepcopy(agent.session_state or {}), **session.state, **(plan.run_state or {})}
+        ctx.session_state.clear()
+        ctx.session_state.update(merged)
+    history: list[dict] = []
+    if agent.add_history_to_context and ctx.session_id:
+        runs = await asyncio.to_thread(store.last_runs, ctx.session_id, agent.num_history_runs)
+        history = history_messages(runs, agent.num_history_messages)
+    sections: list[str] = []
+    if agent.add_memories_to_context and ctx.user_id:
+        memories = await asyncio.to_thread(store.list_memories, ctx.user_id, limit=500)
+        query = plan.input if isinstance(plan.input, str) else None
+        sections.append(memories_prompt(search_memories(memories, query, limit=agent.num_memories_in_context)))
+    if agent.add_session_summary_to_context and session is not None:
+        sections.append(summary_prompt(session.summary))
+    return history, [s for s in sections if s]
+
+
+def event_rows(out: RunOutput) -> list[tuple]:
+    """One row per event: (run_id, seq, type, span_id, parent_span_id, wall-clock ts, payload JSON)."""
+    started = next((e for e in out.events if isinstance(e, RunStarted)), None)
+    wall0 = started.started_at if started else 0.0
+    t0 = started.ts if started else 0.0
+    return [(out.run_id, seq, e.type, e.span_id, e.parent_span_id, wall0 + (e.ts - t0), _payload_json(e))
+            for seq, e in enumerate(out.events)]
+
+
+def _payload_json(event: Event) -> str:
+    payload = event.payload()
+    if isinstance(event, RunCompleted):
+        payload.pop("messages", None)  # stored once, on the run row
+    return to_json(payload) or "{}"
+
+
+async def save_run(agent: "Agent", plan: "RunPlan", out: RunOutput, store: "Store") -> None:
+    """Write the run, its events and its session in one transaction; then start background work."""
+    ctx = plan.ctx
+    status = out.status if out.status != RunStatus.RUNNING else RunStatus.CANCELLED
+    own_messages = plan.messages[plan.own_from:]
+    run = RunRecord(out.run_id, ctx.session_id, component_type="agent", component_id=agent.id,
+                    component_name=agent.name, user_id=ctx.user_id, status=status, input=_jsonable(plan.input),
+                    content=out.content, messages=own_messages, metrics=out.metrics.to_dict(),
+                    error=out.status_reason if status != RunStatus.COMPLETED else None)
+    previous = plan.session
+    session = SessionRecord(ctx.session_id, "agent", agent.id, ctx.user_id, None, ctx.session_state, None,
+                            previous.created_at if previous else None, None,
+                            previous.run_count if previous else 0)
+    await asyncio.to_thread(store.save_run, run, event_rows(out), session)
+    if status == RunStatus.COMPLETED:
+        _start_background_work(agent, plan, store, own_messages, previous)
+
+
+def _start_background_work(agent: "Agent", plan: "RunPlan", store: "Store", own_messages: list[dict],
+                           previous: SessionRecord | None) -> None:
+    from .. import background
+
+    ctx = plan.ctx
+    if agent.enable_user_memories and ctx.user_id:
+        user_text = "\n".join(m["content"] for m in own_messages
+                              if m.get("role") == "user" and isinstance(m.get("content"), str))
+        if user_text:
+            background.submit(agent.memory_manager.aupdate(store, ctx.user_id, f"The user said:\n{user_text}",
+                                                           model=plan.model, agent_id=agent.id),
+                              what=f"memories of user {ctx.user_id}")
+    if agent.enable_session_summaries and ctx.session_id:
+        background.submit(agent.session_summary_manager.aupdate(
+            store, ctx.session_id, previous.summary if previous else None, own_messages, model=plan.model),
+            what=f"summary of session {ctx.session_id}")
+
+
+def _jsonable(value: Any) -> Any:
+    dump = getattr(value, "model_dump", None)
+    if dump is not None:
+        return dump(mode="json")
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        return str(value)

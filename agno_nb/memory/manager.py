@@ -1,0 +1,118 @@
+"""User memories: facts about a user kept across sessions, curated by a model.
+
+``MemoryManager`` asks a model to add, update or delete memories given new messages (automatic mode,
+after each run, in the background) or a task (agentic mode: the agent calls ``update_user_memory``).
+The model works through three tools bound to one user, so it can never touch another user's
+memories. Retrieval is by recency or by relevance to a query (keyword scoring; the knowledge issue
+brings embeddings).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+import uuid
+from typing import TYPE_CHECKING
+
+from ..storage.records import MemoryRecord
+
+if TYPE_CHECKING:
+    from ..run_events import RunOutput
+    from ..models.base import Model
+    from ..storage.base import Store
+
+__all__ = ["MemoryManager", "search_memories", "memories_prompt"]
+
+_INSTRUCTIONS = """You maintain a short list of durable facts about one user: preferences, background,
+goals, constraints, names. From the input, decide what is worth remembering for future conversations.
+- add_memory for a new fact; update_memory when a fact changed; delete_memory when it is no longer true
+  or the user asks to forget it.
+- Do not store small talk, one-off questions, or anything already in the list.
+- When nothing should change, call no tool and reply "no changes"."""
+
+_WORD = re.compile(r"[a-z0-9]{3,}")
+
+
+class MemoryManager:
+    """Curates user memories with a model (``model=None``: the calling agent's model)."""
+
+    def __init__(self, model: "str | Model | None" = None, *, instructions: str | None = None,
+                 max_memories_in_prompt: int = 100):
+        self.model = model
+        self.instructions = instructions or _INSTRUCTIONS
+        self.max_memories_in_prompt = max_memories_in_prompt
+
+    async def aupdate(self, store: "Store", user_id: str, input: str, *, model: "str | Model | None" = None,
+                      agent_id: str | None = None) -> "RunOutput":
+        """Let the model update ``user_id``'s memories from ``input``; return that run's output."""
+        from ..agent.agent import Agent
+        from ..tools.function import Function
+
+        memories = await asyncio.to_thread(store.list_memories, user_id, limit=self.max_memories_in_prompt)
+        known = {m.memory_id for m in memories}
+
+        def add_memory(memory: str, topics: list[str] | None = None) -> str:
+            """Remember a new fact about the user.
+
+            Args:
+                memory: the fact, as a short sentence in the third person
+                topics: one-word topics, e.g. ["food", "work"]
+            """
+            record = MemoryRecord(uuid.uuid4().hex[:12], user_id, memory, topics or [], agent_id)
+            store.save_memory(record)
+            known.add(record.memory_id)
+            return f"added {record.memory_id}"
+
+        def update_memory(memory_id: str, memory: str, topics: list[str] | None = None) -> str:
+            """Replace a remembered fact that changed.
+
+            Args:
+                memory_id: the id shown in brackets in the list
+                memory: the new text
+                topics: one-word topics
+            """
+            if memory_id not in known:
+                return f"Error: no memory {memory_id}; ids are {sorted(known)}"
+            store.save_memory(MemoryRecord(memory_id, user_id, memory, topics or [], agent_id))
+            return f"updated {memory_id}"
+
+        def delete_memory(memory_id: str) -> str:
+            """Forget a fact that is no longer true or that the user wants forgotten.
+
+            Args:
+                memory_id: the id shown in brackets in the list
+            """
+            if not store.delete_memory(user_id, memory_id):
+                return f"Error: no memory {memory_id}"
+            known.discard(memory_id)
+            return f"deleted {memory_id}"
+
+        listing = "\n".join(f"- [{m.memory_id}] {m.memory}" for m in memories) or "(none yet)"
+        curator = Agent(name="memory-manager", model=model if self.model is None else self.model,
+                        instructions=self.instructions.replace("{", "{{").replace("}", "}}")
+                        + "\n\nCurrent memories:\n" + listing.replace("{", "{{").replace("}", "}}"),
+                        tools=[Function(add_memory), Function(update_memory), Function(delete_memory)],
+                        tool_call_limit=20)
+        return await curator.arun(input, user_id=user_id)
+
+
+def search_memories(memories: list[MemoryRecord], query: str | None, limit: int = 5) -> list[MemoryRecord]:
+    """The ``limit`` memories most relevant to ``query`` (TF-IDF over words), or the most recent."""
+    if not query:
+        return memories[:limit]
+    docs = [set(_WORD.findall(m.memory.lower() + " " + " ".join(m.topics).lower())) for m in memories]
+    terms = set(_WORD.findall(query.lower()))
+    if not terms:
+        return memories[:limit]
+    idf = {t: math.log((1 + len(docs)) / (1 + sum(t in d for d in docs))) + 1 for t in terms}
+    scored = [(sum(idf[t] for t in terms if t in d), -i, m) for i, (m, d) in enumerate(zip(memories, docs))]
+    scored.sort(reverse=True)
+    return [m for score, _, m in scored if score > 0][:limit] or memories[:limit]
+
+
+def memories_prompt(memories: list[MemoryRecord]) -> str:
+    lines = "\n".join(f"- {m.memory}" for m in memories)
+    return f"<memories_about_the_user>\n{lines}\n</memories_about_the_user>" if lines else ""
+
+
