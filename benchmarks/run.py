@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/run.py            # sets up Agno's own venv on first use (PyPI)
     .venv/bin/python benchmarks/run.py --no-peers # agno_nb only
+    .venv/bin/python benchmarks/storage.py         # the storage table alone (DuckDB and PostgreSQL)
 
 Method (Agno's own, for construction): ``Agent(model=<OpenAI model object>, tools=[get_weather])``, 10
 warm-ups, 1000 timed constructions, tracemalloc peak per construction. Run overhead is measured two
@@ -25,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PEERS = ROOT / "benchmarks" / "peers"
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
 def get_weather(city: str) -> str:
@@ -169,6 +171,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000, help="timed constructions")
     parser.add_argument("--runs", type=int, default=300, help="timed runs per run benchmark")
     parser.add_argument("--json", action="store_true", help="print the raw figures as JSON too")
+    parser.add_argument("--no-storage", action="store_true", help="skip the storage table")
     args = parser.parse_args()
 
     server, base_url = start_server()
@@ -184,6 +187,11 @@ def main() -> None:
     print(f"\n`from agno_nb import Agent` (cold): {import_ms('from agno_nb import Agent'):.1f} ms")
     if args.json:
         print(json.dumps({"agno_nb": ours, "agno": agno}, indent=2))
+    if not args.no_storage:
+        import storage
+
+        print()
+        storage.main()
 
 
 if __name__ == "__main__":

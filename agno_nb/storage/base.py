@@ -140,9 +140,7 @@ class Store:
         with self.transaction() as cur:
             self._save_session(cur, session)
 
-    def _save_session(self, cur: Any, s: SessionRecord, *, count_run: bool = False) -> None:
-        # count_run: a finished run bumps the stored counter (not an absolute value another run may race).
-        run_count = "sessions.run_count + 1" if count_run else "excluded.run_count"
+    def _save_session(self, cur: Any, s: SessionRecord) -> None:
         cur.execute(
             "INSERT INTO sessions (session_id, session_type, component_id, user_id, name, state, summary, "
             "created_at, updated_at, run_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -150,9 +148,9 @@ class Store:
             "user_id = COALESCE(excluded.user_id, sessions.user_id), "
             "name = COALESCE(excluded.name, sessions.name), state = excluded.state, "
             "summary = COALESCE(excluded.summary, sessions.summary), updated_at = excluded.updated_at, "
-            f"run_count = {run_count}",
+            "run_count = excluded.run_count",
             [s.session_id, s.session_type, s.component_id, s.user_id, s.name, to_json(s.state), s.summary,
-             s.created_at, s.updated_at, s.run_count + (1 if count_run else 0)])
+             s.created_at, s.updated_at, s.run_count])
 
     def set_session_summary(self, session_id: str, summary: str) -> None:
         """Store a session's summary without touching anything else (summaries are written in the background)."""
@@ -223,25 +221,50 @@ class Store:
 
     # ------------------------------------------------------------------------------------ runs
 
-    def save_run(self, run: RunRecord, events: list[tuple] = (), session: SessionRecord | None = None) -> None:
-        """Write a run (replacing an earlier write of the same run), its events and its session.
+    def save_run(self, run: RunRecord, events: list[tuple] = (), session: SessionRecord | None = None, *,
+                 replace: bool = False) -> None:
+        """Write a run, its events and its session in one transaction.
 
-        With ``session``, the session row is upserted too and its run counter goes up by one.
+        ``replace=True`` rewrites a run saved before (a paused run that went on); otherwise the run is new,
+        which takes the cheapest path: one plain insert. With ``session``, the session row is updated (or
+        created) and its run counter goes up by one.
         """
         row = [run.run_id, run.session_id, run.parent_run_id, run.component_type, run.component_id,
                run.component_name, run.user_id, run.status, to_json(run.input), to_json(run.content),
                to_json(run.messages), to_json(run.metrics), run.error, run.created_at, run.updated_at]
+        insert = f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}) VALUES ({', '.join('?' * len(_RUN_COLUMNS))})"
         with self.transaction() as cur:
-            cur.execute(
-                f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}) VALUES ({', '.join('?' * len(_RUN_COLUMNS))}) "
-                "ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, content = excluded.content, "
-                "messages = excluded.messages, metrics = excluded.metrics, error = excluded.error, "
-                "updated_at = excluded.updated_at", row)
-            if events:
+            if replace:
+                cur.execute(insert + " ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, "
+                            "content = excluded.content, messages = excluded.messages, metrics = excluded.metrics, "
+                            "error = excluded.error, updated_at = excluded.updated_at", row)
                 cur.execute("DELETE FROM events WHERE run_id = ?", [run.run_id])
-                self._bulk_insert(cur, "events", EVENT_COLUMNS, events)
+            else:
+                cur.execute(insert, row)
+            if events:
+                self._insert_rows(cur, "events", EVENT_COLUMNS, events)
             if session is not None:
-                self._save_session(cur, session, count_run=True)
+                self._count_run(cur, session)
+
+    def _count_run(self, cur: Any, s: SessionRecord) -> None:
+        """Update the session after a run (one statement when it exists), or create it."""
+        cur.execute("UPDATE sessions SET state = ?, updated_at = ?, run_count = run_count + 1, "
+                    "user_id = COALESCE(user_id, ?) WHERE session_id = ? RETURNING session_id",
+                    [to_json(s.state), s.updated_at, s.user_id, s.session_id])
+        if not cur.fetchall():
+            s.run_count += 1
+            self._save_session(cur, s)
+
+    #: batches up to this size go in one multi-row INSERT; larger ones take the dialect's bulk path
+    small_batch = 200
+
+    def _insert_rows(self, cur: Any, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        if len(rows) > self.small_batch:
+            self._bulk_insert(cur, table, columns, rows)
+            return
+        one = "(" + ", ".join("?" * len(columns)) + ")"
+        cur.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join([one] * len(rows)),
+                    [value for row in rows for value in row])
 
     def get_run(self, run_id: str) -> RunRecord | None:
         with self.transaction() as cur:

@@ -38,7 +38,8 @@ def _v1(json: str) -> list[str]:
             component_id TEXT, component_name TEXT, user_id TEXT, status TEXT NOT NULL, input {json},
             content {json}, messages {json}, metrics {json}, error TEXT,
             created_at DOUBLE PRECISION NOT NULL, updated_at DOUBLE PRECISION NOT NULL)""",
-        "CREATE INDEX runs_session ON runs (session_id)",
+        # (session, time): the last N runs of a session are an index range, not a scan of the session.
+        "CREATE INDEX runs_session ON runs (session_id, created_at)",
         "CREATE INDEX runs_user ON runs (user_id)",
         f"""CREATE TABLE events (
             run_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, span_id TEXT,
