@@ -58,7 +58,7 @@ def runs(store: "Store | str | None" = None, *, session_id: str | None = None, u
     frame = _store(store).sql(
         "SELECT run_id, session_id, component_id, user_id, status, input, content, metrics, error, "
         f"to_timestamp(created_at) AS created FROM runs{where} ORDER BY created_at DESC LIMIT {int(limit)}", params)
-    return _expand_metrics(frame)
+    return _tidy_runs(frame)
 
 
 def events(run_id: str, store: "Store | str | None" = None) -> "pandas.DataFrame":
@@ -75,11 +75,14 @@ def memories(user_id: str, store: "Store | str | None" = None) -> "pandas.DataFr
         "WHERE user_id = ? ORDER BY updated_at DESC", [user_id])
 
 
-def _expand_metrics(frame: "pandas.DataFrame") -> "pandas.DataFrame":
+def _tidy_runs(frame: "pandas.DataFrame") -> "pandas.DataFrame":
+    """Decode the JSON text columns and spread the headline metrics into columns of their own."""
     import json
 
     if frame.empty:
         return frame
+    for column in ("input", "content"):
+        frame[column] = [json.loads(v) if isinstance(v, str) else v for v in frame[column]]
     parsed = [json.loads(m) if isinstance(m, str) else (m or {}) for m in frame["metrics"]]
     for key in ("input_tokens", "output_tokens", "duration", "cost", "tool_calls"):
         frame[key] = [m.get(key) for m in parsed]
