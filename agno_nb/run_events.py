@@ -19,6 +19,7 @@ __all__ = [
     "RunRef", "Event", "RunStarted", "RunContentDelta", "ReasoningContentDelta", "RunCompleted",
     "RunError", "RunCancelled", "ModelRequestStarted", "ModelRequestCompleted", "ModelRequestFailed",
     "ToolCallStarted", "ToolCallCompleted", "ToolCallError", "OutputValidationFailed",
+    "ToolCallPaused", "RunPaused", "RunContinued", "ToolCallRejected", "GuardrailTripped", "ReasoningStep",
     "RunStatus", "RunMetrics", "ToolExecution", "RunOutput", "new_run_id", "new_span_id",
 ]
 
@@ -43,6 +44,10 @@ class RunStatus:
     CANCELLED = "cancelled"
     #: ``tool_call_limit`` was hit: the run ended without letting the model call more tools.
     LIMIT_REACHED = "limit_reached"
+    #: waiting for a person: see ``RunOutput.requirements`` and ``Agent.continue_run``
+    PAUSED = "paused"
+    #: a guardrail stopped the run; nothing of the blocked input or output got through
+    BLOCKED = "blocked"
 
 
 class RunRef:
@@ -367,6 +372,117 @@ class OutputValidationFailed(Event):
         self.repairing = repairing
 
 
+# ------------------------------------------------------------------------------ human in the loop
+
+
+class ToolCallPaused(Event):
+    """A tool call waits for a person: ``kind`` is confirmation, user_input or external_execution."""
+
+    __slots__ = ("tool_name", "tool_call_id", "arguments", "kind", "user_input_fields")
+    type = "ToolCallPaused"
+
+    def __init__(self, ref, span_id, parent_span_id, tool_name: str, tool_call_id: str, arguments: Any,
+                 kind: str, user_input_fields: list[str]):
+        super().__init__(ref, span_id, parent_span_id)
+        self.tool_name = tool_name
+        self.tool_call_id = tool_call_id
+        self.arguments = arguments
+        self.kind = kind
+        self.user_input_fields = user_input_fields
+
+
+class RunPaused(Event):
+    """The run stopped to wait for people; ``requirements`` lists every pending call."""
+
+    __slots__ = ("requirements", "paused")
+    type = "RunPaused"
+
+    def __init__(self, ref, span_id, parent_span_id, requirements: list, paused: Any):
+        super().__init__(ref, span_id, parent_span_id)
+        self.requirements = requirements
+        self.paused = paused
+
+    def payload(self):
+        return {"requirements": [r.to_dict() for r in self.requirements]}
+
+    def fold_into(self, out):
+        out.status = RunStatus.PAUSED
+        out.requirements = self.requirements
+        out.paused = self.paused
+        out.messages = self.paused.messages
+        out.session_state = self.paused.session_state
+        out.status_reason = f"waiting for {len(self.requirements)} tool call(s)"
+        out.metrics.duration = self.ts - out._t0
+
+
+class RunContinued(Event):
+    """A paused run goes on; ``decisions`` says what people decided for each pending call."""
+
+    __slots__ = ("decisions",)
+    type = "RunContinued"
+
+    def __init__(self, ref, span_id, parent_span_id, decisions: list[dict]):
+        super().__init__(ref, span_id, parent_span_id)
+        self.decisions = decisions
+
+    def fold_into(self, out):
+        out.status = RunStatus.RUNNING
+        out.requirements = []
+        out._t0 = self.ts
+
+
+class ToolCallRejected(Event):
+    """A person rejected a tool call; the model is told, with the reason."""
+
+    __slots__ = ("tool_name", "tool_call_id", "arguments", "reason")
+    type = "ToolCallRejected"
+
+    def __init__(self, ref, span_id, parent_span_id, tool_name: str, tool_call_id: str, arguments: Any,
+                 reason: str | None):
+        super().__init__(ref, span_id, parent_span_id)
+        self.tool_name = tool_name
+        self.tool_call_id = tool_call_id
+        self.arguments = arguments
+        self.reason = reason
+
+    def fold_into(self, out):
+        execution = ToolExecution(self.tool_call_id, self.tool_name, self.arguments)
+        execution.error = f"rejected: {self.reason or 'no reason given'}"
+        out.tools.append(execution)
+
+
+class GuardrailTripped(Event):
+    """A guardrail stopped the run (``stage``: input or output)."""
+
+    __slots__ = ("guardrail", "reason", "stage")
+    type = "GuardrailTripped"
+
+    def __init__(self, ref, span_id, parent_span_id, guardrail: str, reason: str, stage: str):
+        super().__init__(ref, span_id, parent_span_id)
+        self.guardrail = guardrail
+        self.reason = reason
+        self.stage = stage
+
+
+class ReasoningStep(Event):
+    """One step of a reasoning pass or of ``ReasoningTools``."""
+
+    __slots__ = ("title", "reasoning", "action", "result", "confidence")
+    type = "ReasoningStep"
+
+    def __init__(self, ref, span_id, parent_span_id, title: str, reasoning: str, action: str | None = None,
+                 result: str | None = None, confidence: float | None = None):
+        super().__init__(ref, span_id, parent_span_id)
+        self.title = title
+        self.reasoning = reasoning
+        self.action = action
+        self.result = result
+        self.confidence = confidence
+
+    def fold_into(self, out):
+        out.reasoning_steps.append(self)
+
+
 # ------------------------------------------------------------------------------------------- output
 
 
@@ -426,8 +542,8 @@ class RunOutput:
     """
 
     __slots__ = ("run_id", "session_id", "agent_name", "agent_id", "model", "content",
-                 "reasoning_content", "messages", "tools", "status", "status_reason", "error", "metrics",
-                 "events", "session_state", "_tools_by_id", "_t0")
+                 "reasoning_content", "reasoning_steps", "messages", "tools", "status", "status_reason", "error",
+                 "metrics", "events", "session_state", "requirements", "paused", "_tools_by_id", "_t0")
 
     def __init__(self, ref: RunRef):
         self.run_id = ref.run_id
@@ -437,6 +553,7 @@ class RunOutput:
         self.model: str | None = None
         self.content: Any = None
         self.reasoning_content: str | None = None
+        self.reasoning_steps: list[ReasoningStep] = []
         self.messages: list[dict] = []
         self.tools: list[ToolExecution] = []
         self.status = RunStatus.RUNNING
@@ -445,6 +562,10 @@ class RunOutput:
         self.metrics = RunMetrics()
         self.events: list[Event] = []
         self.session_state: dict | None = None
+        #: the pending tool calls of a paused run: resolve each, then ``agent.continue_run(out)``
+        self.requirements: list = []
+        #: what a paused run needs to go on (``agno_nb.agent.hitl.PausedRun``)
+        self.paused: Any = None
         self._tools_by_id: dict[str, ToolExecution] = {}
         self._t0 = 0.0
 

@@ -8,6 +8,7 @@ cached.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import re
 from contextlib import aclosing
@@ -22,6 +23,9 @@ from ..tools.toolkit import Toolkit
 from .context import RunContext
 from .loop import RunPlan, run_loop
 from .builtin_tools import builtin_tools
+from .hitl import PausedRun, Requirement, check_resolved
+from .plan import LoopState
+from .prompt import context_sections
 from .prompt import Template, build_system_prompt, json_mode_hint, user_message, validate_input
 from .sessions import AgentSessions
 from .structured import response_format_for, schema_of
@@ -74,6 +78,22 @@ class Agent(AgentSessions):
             to the input) in the system prompt; on by default when memories are enabled.
         enable_session_summaries / add_session_summary_to_context: keep a running summary of the
             session (``session_summary_manager``) and show it to the model.
+
+    Hooks and guardrails:
+        pre_hooks / post_hooks: callables run before / after the model (input / output); each may
+            return a replacement or raise ``GuardrailTripped`` (status ``blocked``). Guardrails from
+            ``agno_nb.guardrails`` are such hooks.
+        tool_hooks: middleware around every tool call: ``hook(name, call, arguments)``.
+
+    Reasoning:
+        reasoning: think in steps (``ReasoningStep`` events) before answering, with ``reasoning_model``
+            (default: the agent's model), between ``reasoning_min_steps`` and ``reasoning_max_steps``.
+
+    Context:
+        add_datetime_to_context, timezone: tell the model the current date and time.
+        additional_context: text appended to the system prompt.
+        expected_output: what a good answer looks like.
+        add_session_state_to_context: show the session state to the model.
     """
 
     __slots__ = ("name", "_id", "model", "description", "instructions", "tools", "session_state", "context",
@@ -84,6 +104,10 @@ class Agent(AgentSessions):
                  "enable_user_memories", "enable_agentic_memory", "add_memories_to_context",
                  "num_memories_in_context", "_memory_manager", "enable_session_summaries",
                  "add_session_summary_to_context", "_session_summary_manager",
+                 # hooks, reasoning, context
+                 "pre_hooks", "post_hooks", "tool_hooks", "reasoning", "reasoning_model", "reasoning_min_steps",
+                 "reasoning_max_steps", "add_datetime_to_context", "timezone", "additional_context",
+                 "expected_output", "add_session_state_to_context",
                  # resolved on first use
                  "_model", "_functions", "_tool_schemas", "_templates", "_store")
 
@@ -120,6 +144,18 @@ class Agent(AgentSessions):
         enable_session_summaries: bool = False,
         add_session_summary_to_context: bool | None = None,
         session_summary_manager: "SessionSummaryManager | None" = None,
+        pre_hooks: Sequence[Callable[..., Any]] | None = None,
+        post_hooks: Sequence[Callable[..., Any]] | None = None,
+        tool_hooks: Sequence[Callable[..., Any]] | None = None,
+        reasoning: bool = False,
+        reasoning_model: str | Model | None = None,
+        reasoning_min_steps: int = 1,
+        reasoning_max_steps: int = 10,
+        add_datetime_to_context: bool = False,
+        timezone: str | None = None,
+        additional_context: str | None = None,
+        expected_output: str | None = None,
+        add_session_state_to_context: bool = False,
     ):
         self.model = model
         self.name = name
@@ -155,6 +191,21 @@ class Agent(AgentSessions):
         self.add_session_summary_to_context = enable_session_summaries \
             if add_session_summary_to_context is None else add_session_summary_to_context
         self._session_summary_manager = session_summary_manager
+        self.pre_hooks = list(pre_hooks) if pre_hooks else None
+        self.post_hooks = list(post_hooks) if post_hooks else None
+        self.tool_hooks = list(tool_hooks) if tool_hooks else None
+        self.reasoning = reasoning
+        self.reasoning_model = reasoning_model
+        if not 1 <= reasoning_min_steps <= reasoning_max_steps:
+            raise ConfigurationError(f"Need 1 <= reasoning_min_steps <= reasoning_max_steps, got "
+                                     f"{reasoning_min_steps} and {reasoning_max_steps}.")
+        self.reasoning_min_steps = reasoning_min_steps
+        self.reasoning_max_steps = reasoning_max_steps
+        self.add_datetime_to_context = add_datetime_to_context
+        self.timezone = timezone
+        self.additional_context = additional_context
+        self.expected_output = expected_output
+        self.add_session_state_to_context = add_session_state_to_context
         self._model: Model | None = None
         self._functions: dict[str, Function] | None = None
         self._tool_schemas: list[dict[str, Any]] | None = None
@@ -293,6 +344,7 @@ class Agent(AgentSessions):
         template = self._template(plan.native_schema)
         state, values = plan.ctx.session_state, plan.ctx.context
         system = template.render({**state, **values} if template.fields else values)
+        sections += context_sections(self, state)
         if sections:
             system = "\n\n".join([system, *sections]) if system else "\n\n".join(sections)
         messages = plan.messages
@@ -308,13 +360,26 @@ class Agent(AgentSessions):
 
             await save_run(self, plan, out, plan.store)
 
-    async def _collect(self, plan: RunPlan) -> RunOutput:
-        await self._prepare(plan)
+    async def _start(self, plan: RunPlan, resume: tuple | None) -> RunOutput:
+        """Prepare a new run (messages) or a continued one (stored session); the output it folds into."""
         out = RunOutput(plan.ref)
+        if resume is None:
+            await self._prepare(plan)
+            return out
+        paused: PausedRun = plan.resumed_from
+        for key, value in (paused.metrics or {}).items():
+            if key in out.metrics.__slots__:
+                setattr(out.metrics, key, value)
+        if plan.store is not None:
+            plan.session = await asyncio.to_thread(plan.store.get_session, plan.ctx.session_id)
+        return out
+
+    async def _collect(self, plan: RunPlan, resume: tuple | None = None) -> RunOutput:
+        out = await self._start(plan, resume)
         apply = out.apply
         debug = self.debug
         try:
-            async for event in run_loop(plan):
+            async for event in run_loop(plan, *(resume or ())):
                 apply(event)
                 if debug:
                     _log_event(event)
@@ -322,12 +387,11 @@ class Agent(AgentSessions):
             await self._finish(plan, out)
         return out
 
-    async def _stream(self, plan: RunPlan) -> AsyncIterator[Event]:
-        await self._prepare(plan)
-        out = RunOutput(plan.ref)
+    async def _stream(self, plan: RunPlan, resume: tuple | None = None) -> AsyncIterator[Event]:
+        out = await self._start(plan, resume)
         try:
             # aclosing: a consumer that stops early closes the whole chain of generators right away.
-            async with aclosing(run_loop(plan)) as events:
+            async with aclosing(run_loop(plan, *(resume or ()))) as events:
                 async for event in events:
                     out.apply(event)
                     if self.debug:
@@ -361,6 +425,67 @@ class Agent(AgentSessions):
         if stream:
             return iterate_sync(self._stream(plan))
         return run_sync(self._collect(plan))
+
+    # ----------------------------------------------------------------------- human in the loop
+
+    def get_run_requirements(self, run_id: str) -> list[Requirement]:
+        """The pending tool calls of a paused run in the store (e.g. from another process)."""
+        return self._load_paused(run_id).requirements
+
+    def _load_paused(self, run: "RunOutput | str") -> PausedRun:
+        if isinstance(run, RunOutput):
+            if run.paused is None:
+                raise ConfigurationError(f"Run {run.run_id} is not paused (status {run.status!r}); nothing to continue.")
+            return run.paused
+        store = self.store()
+        if store is None:
+            raise ConfigurationError(
+                f"Continuing run {run!r} by id needs the store it was paused in: pass db=... to the Agent "
+                f"(or continue with the RunOutput itself).")
+        approval = store.get_approval(run)
+        if approval is None:
+            from ..storage.base import NotFoundError
+
+            raise NotFoundError(f"No paused run {run!r} in {store.location}: it finished, was never paused, "
+                                f"or belongs to another store.")
+        return PausedRun.from_dict(approval["state"])
+
+    def _resume_plan(self, run: "RunOutput | str", requirements: list[Requirement] | None,
+                     stream: bool) -> tuple[RunPlan, tuple]:
+        paused = self._load_paused(run)
+        decisions = check_resolved(list(requirements if requirements is not None else paused.requirements),
+                                   paused.requirements)
+        model = self.resolved_model()
+        native = self.output_schema is not None and not self.use_json_mode and model.supports_native_schema
+        ref = RunRef(paused.run_id, paused.session_id, paused.user_id, "agent", self.name, self.id)
+        ctx = RunContext(paused.run_id, paused.session_id, paused.user_id, paused.session_state or {},
+                         paused.context or {}, self)
+        response_format = response_format_for(self.output_schema, native) if self.output_schema else None
+        plan = RunPlan(self, model, self._schemas(), response_format, ctx, ref, stream, paused.input, native,
+                       self.store(), None)
+        plan.messages = list(paused.messages)
+        plan.own_from = paused.own_from
+        plan.resumed_from = paused
+        state = LoopState(paused.run_span, paused.tool_calls_made, paused.repaired, list(paused.shown))
+        return plan, (decisions, state)
+
+    def continue_run(self, run: "RunOutput | str", requirements: list[Requirement] | None = None, *,
+                     stream: bool = False) -> Any:
+        """Continue a paused run once every pending call has a decision.
+
+        ``run`` is the paused ``RunOutput`` or its run id (loaded from the store, so a new process can
+        continue it). ``requirements`` defaults to ``run.requirements`` as you resolved them.
+        """
+        plan, resume = self._resume_plan(run, requirements, stream)
+        if stream:
+            return iterate_sync(self._stream(plan, resume))
+        return run_sync(self._collect(plan, resume))
+
+    def acontinue_run(self, run: "RunOutput | str", requirements: list[Requirement] | None = None, *,
+                      stream: bool = False) -> Any:
+        """``continue_run`` for async code: awaitable, or an async iterator with ``stream=True``."""
+        plan, resume = self._resume_plan(run, requirements, stream)
+        return self._stream(plan, resume) if stream else self._collect(plan, resume)
 
     def print_response(self, input: Any = None, **kwargs: Any) -> RunOutput:
         """Run with streaming, print the answer as it arrives (handy in terminals), return the output."""

@@ -17,7 +17,7 @@ __all__ = ["RunContext"]
 class RunContext:
     """What a run knows about itself: ids, the merged context values and the mutable session_state."""
 
-    __slots__ = ("run_id", "session_id", "user_id", "session_state", "context", "agent", "metadata")
+    __slots__ = ("run_id", "session_id", "user_id", "session_state", "context", "agent", "metadata", "events")
 
     def __init__(self, run_id: str, session_id: str | None, user_id: str | None,
                  session_state: dict[str, Any], context: dict[str, Any], agent: "Agent",
@@ -30,6 +30,8 @@ class RunContext:
         self.context = context
         self.agent = agent
         self.metadata = metadata or {}
+        #: events a tool wants in the trace (e.g. reasoning steps); the loop emits them after the tool
+        self.events: list = []
 
     def __repr__(self) -> str:
         return f"RunContext(run_id={self.run_id!r}, session_id={self.session_id!r}, user_id={self.user_id!r})"

@@ -1,9 +1,12 @@
 """The agent run loop: one async generator of events for streaming and non-streaming runs alike.
 
-model request -> (tool calls -> model request)* -> answer. Transient model errors are retried with
-exponential backoff; the loop stops hard at ``tool_call_limit``; structured output gets one repair
-attempt. Every failure ends in a ``RunError`` event rather than an exception escaping the stream, so
-every sink sees a complete trace.
+input hooks -> [reasoning] -> model request -> (tool calls -> model request)* -> output hooks -> answer.
+
+Transient model errors are retried (``model_call``); the loop stops hard at ``tool_call_limit``;
+structured output gets one repair attempt; a tool that needs a person pauses the run, and
+``run_loop(plan, decisions=...)`` continues it. Every ending is an event (``RunCompleted``,
+``RunPaused``, ``RunError``, ``RunCancelled``): no exception escapes the stream, so every sink sees a
+complete trace.
 """
 
 from __future__ import annotations
@@ -11,129 +14,54 @@ from __future__ import annotations
 import asyncio
 import time
 from contextlib import aclosing
-from typing import TYPE_CHECKING, Any, AsyncIterator
+from typing import Any, AsyncIterator
 
-from ..errors import ModelError, OutputValidationError
-from ..run_events import (Event, ModelRequestCompleted, ModelRequestFailed, ModelRequestStarted,
-                      OutputValidationFailed, ReasoningContentDelta, RunCancelled, RunCompleted, RunContentDelta,
-                      RunError,
-                      RunRef, RunStarted, RunStatus, new_span_id)
-from ..models.base import Model, ModelResponse
+from ..errors import OutputValidationError
+from ..models.base import ModelResponse, ToolCall
+from ..run_events import (Event, GuardrailTripped, OutputValidationFailed, RunCancelled, RunCompleted,
+                          RunContinued, RunError, RunPaused, RunStarted, RunStatus, ToolCallPaused, ToolCallRejected,
+                          new_span_id)
 from ..tools.function import serialize_result
-from .context import RunContext
+from .hitl import PausedRun, Requirement, requirement_for
+from .hooks import GuardrailTripped as Tripped
+from .hooks import run_post_hooks, run_pre_hooks
+from .model_call import model_request
+from .plan import LoopState, RunPlan
 from .structured import parse_structured
 from .tool_calls import ToolOutcome, run_tool_calls
 
-if TYPE_CHECKING:
-    from .agent import Agent
-
 __all__ = ["RunPlan", "run_loop"]
 
-_now = time.perf_counter
 
-
-class RunPlan:
-    """Everything one run needs, resolved before the first event (so bad configuration raises early)."""
-
-    __slots__ = ("agent", "model", "messages", "tools", "response_format", "ctx", "ref", "stream", "input",
-                 "native_schema", "store", "session", "run_state", "own_from")
-
-    def __init__(self, agent: "Agent", model: Model, tools: list[dict[str, Any]] | None,
-                 response_format: dict[str, Any] | None, ctx: RunContext, ref: RunRef, stream: bool, input: Any,
-                 native_schema: bool, store: Any, run_state: dict[str, Any] | None):
-        self.agent = agent
-        self.model = model
-        #: filled by ``Agent._prepare``: system prompt, history, then this run's input
-        self.messages: list[dict[str, Any]] = []
-        self.tools = tools
-        self.response_format = response_format
-        self.ctx = ctx
-        self.ref = ref
-        self.stream = stream
-        self.input = input
-        self.native_schema = native_schema
-        self.store = store
-        #: the stored session as it was when the run started (``None``: new, or no store)
-        self.session: Any = None
-        #: the session_state values passed to this run (they win over stored ones)
-        self.run_state = run_state
-        #: index in ``messages`` where this run's own messages start (after system and history)
-        self.own_from = 0
-
-
-async def run_loop(plan: RunPlan) -> AsyncIterator[Event]:
-    """Run the plan, yielding its events; the last event is ``RunCompleted`` or ``RunError``."""
-    ref, agent, messages = plan.ref, plan.agent, plan.messages
-    run_span = new_span_id()
-    yield RunStarted(ref, run_span, None, plan.model.id, plan.input)
-    tool_calls_made = 0
-    limit = agent.tool_call_limit
-    repaired = False
-    shown: list[str] = []
+async def run_loop(plan: RunPlan, decisions: list[Requirement] | None = None,
+                   state: LoopState | None = None) -> AsyncIterator[Event]:
+    """Run the plan, yielding its events. With ``decisions``, continue a paused run from ``state``."""
+    ref, messages = plan.ref, plan.messages
+    state = state or LoopState(new_span_id())
+    run_span = state.run_span
     try:
-        while True:
-            response: ModelResponse | None = None
-            async with aclosing(_model_request(plan, run_span)) as request:
-                async for event in request:
-                    if type(event) is ModelResponse:
-                        response = event
-                    else:
-                        yield event
-            assert response is not None
-            messages.append(response.to_message())
+        if decisions is None:
+            yield RunStarted(ref, run_span, None, plan.model.id, plan.input)
+            await run_pre_hooks(plan)
+            if plan.agent.reasoning:
+                from .reasoning import reasoning_pass
 
-            if not response.tool_calls:
-                content: Any = response.content
-                if agent.output_schema is not None:
-                    content, problem = parse_structured(content, agent.output_schema)
-                    if problem is not None:
-                        yield OutputValidationFailed(ref, new_span_id(), run_span, problem, not repaired)
-                        if repaired:
-                            raise OutputValidationError(
-                                f"The model's answer does not match {agent.output_schema.__name__} "
-                                f"even after a repair attempt: {problem}")
-                        repaired = True
-                        messages.append({"role": "user", "content": (
-                            f"Your answer is not valid: {problem}\nReply again with only a JSON object "
-                            f"that matches the schema.")})
-                        continue
-                elif shown:
-                    content = "\n\n".join([*shown, content] if content else shown)
-                yield _completed(plan, run_span, content, RunStatus.COMPLETED, None)
-                return
-
-            calls = response.tool_calls
-            reason = None
-            if limit is not None and tool_calls_made + len(calls) > limit:
-                # Hard limit: run what the budget allows, then stop without asking the model again.
-                allowed = max(0, limit - tool_calls_made)
-                reason = (f"tool_call_limit={limit} reached: the model asked for {tool_calls_made + len(calls)} "
-                          f"tool calls; {len(calls) - allowed} were not run.")
-                for call in calls[allowed:]:
-                    messages.append({"role": "tool", "tool_call_id": call.id,
-                                     "content": "Not run: the tool call limit of this run was reached."})
-                calls = calls[:allowed]
-            outcomes: list[ToolOutcome] = []
-            if calls:
-                async with aclosing(run_tool_calls(calls, agent.functions, plan.ctx, ref, run_span,
-                                                   outcomes)) as executions:
-                    async for event in executions:
+                async with aclosing(reasoning_pass(plan, run_span)) as steps:
+                    async for event in steps:
                         yield event
-            tool_calls_made += len(calls)
-            # Tool messages go right after the assistant message, in the order the model asked.
-            insert_at = len(messages) - (len(response.tool_calls) - len(calls))
-            messages[insert_at:insert_at] = [o.message for o in outcomes]
-            if reason is not None:
-                yield _completed(plan, run_span, response.content, RunStatus.LIMIT_REACHED, reason)
-                return
-            stops = [o for o in outcomes if o.error is None and o.function.stop_after_tool_call]
-            shown.extend(serialize_result(o.result) for o in outcomes
-                         if o.error is None and o.function.show_result and not o.function.stop_after_tool_call)
-            if stops:
-                content = "\n\n".join([*shown, *(serialize_result(o.result) for o in stops)])
-                yield _completed(plan, run_span, content, RunStatus.COMPLETED,
-                                 f"stopped after tool {stops[0].call.name}")
-                return
+        else:
+            yield RunContinued(ref, new_span_id(), run_span, [d.to_dict() for d in decisions])
+            async with aclosing(_apply_decisions(plan, state, decisions)) as applied:
+                async for event in applied:
+                    yield event
+                    if isinstance(event, (RunCompleted, RunPaused)):
+                        return
+        async with aclosing(_turns(plan, state)) as turns:
+            async for event in turns:
+                yield event
+    except Tripped as trip:
+        yield GuardrailTripped(ref, new_span_id(), run_span, trip.guardrail, trip.reason, trip.stage)
+        yield _completed(plan, run_span, None, RunStatus.BLOCKED, f"{trip.guardrail}: {trip.reason}")
     except asyncio.CancelledError:
         # Tell the sinks the run ended, then let the cancellation proceed.
         yield RunCancelled(ref, run_span, None, "the run was cancelled")
@@ -142,50 +70,166 @@ async def run_loop(plan: RunPlan) -> AsyncIterator[Event]:
         yield RunError(ref, run_span, None, exc, messages)
 
 
+async def _turns(plan: RunPlan, state: LoopState) -> AsyncIterator[Event]:
+    """Model turns until an answer, a pause, a stop or the tool call limit."""
+    agent, messages, run_span = plan.agent, plan.messages, state.run_span
+    while True:
+        response: ModelResponse | None = None
+        async with aclosing(model_request(plan, run_span)) as request:
+            async for event in request:
+                if type(event) is ModelResponse:
+                    response = event
+                else:
+                    yield event
+        assert response is not None
+        messages.append(response.to_message())
+
+        if not response.tool_calls:
+            content: Any = response.content
+            if agent.output_schema is not None:
+                content, problem = parse_structured(content, agent.output_schema)
+                if problem is not None:
+                    yield OutputValidationFailed(plan.ref, new_span_id(), run_span, problem, not state.repaired)
+                    if state.repaired:
+                        raise OutputValidationError(
+                            f"The model's answer does not match {agent.output_schema.__name__} "
+                            f"even after a repair attempt: {problem}")
+                    state.repaired = True
+                    messages.append({"role": "user", "content": (
+                        f"Your answer is not valid: {problem}\nReply again with only a JSON object "
+                        f"that matches the schema.")})
+                    continue
+            elif state.shown:
+                content = "\n\n".join([*state.shown, content] if content else state.shown)
+            content = await run_post_hooks(plan, content)
+            yield _completed(plan, run_span, content, RunStatus.COMPLETED, None)
+            return
+
+        async with aclosing(_tool_turn(plan, state, response)) as turn:
+            async for event in turn:
+                yield event
+                if isinstance(event, (RunCompleted, RunPaused)):
+                    return
+
+
+async def _tool_turn(plan: RunPlan, state: LoopState, response: ModelResponse) -> AsyncIterator[Event]:
+    """Run one turn's tool calls: the hard limit, the calls that need nobody, then a pause if any need a person."""
+    agent, messages, run_span = plan.agent, plan.messages, state.run_span
+    calls = response.tool_calls
+    limit, reason = agent.tool_call_limit, None
+    if limit is not None and state.tool_calls_made + len(calls) > limit:
+        # Hard limit: run what the budget allows, then stop without asking the model again.
+        allowed = max(0, limit - state.tool_calls_made)
+        reason = (f"tool_call_limit={limit} reached: the model asked for {state.tool_calls_made + len(calls)} "
+                  f"tool calls; {len(calls) - allowed} were not run.")
+        for call in calls[allowed:]:
+            messages.append({"role": "tool", "tool_call_id": call.id,
+                             "content": "Not run: the tool call limit of this run was reached."})
+        calls = calls[:allowed]
+    functions = agent.functions
+    held = [c for c in calls if c.name in functions and functions[c.name].needs_human]
+    free = [c for c in calls if c not in held]
+    outcomes: list[ToolOutcome] = []
+    if free:
+        async with aclosing(run_tool_calls(free, functions, plan.ctx, plan.ref, run_span, outcomes)) as runs:
+            async for event in runs:
+                yield event
+    state.tool_calls_made += len(calls)
+    # Tool messages go right after the assistant message, in the order the model asked.
+    insert_at = len(messages) - (len(response.tool_calls) - len(calls))
+    messages[insert_at:insert_at] = [o.message for o in outcomes]
+    async for event in _drain_context_events(plan):
+        yield event
+    if reason is not None and not held:
+        yield _completed(plan, run_span, response.content, RunStatus.LIMIT_REACHED, reason)
+        return
+    if held:
+        requirements = []
+        for call in held:
+            outcome = ToolOutcome(call, functions[call.name])
+            requirement = requirement_for(call.id, functions[call.name], outcome.arguments)
+            requirements.append(requirement)
+            yield ToolCallPaused(plan.ref, new_span_id(), run_span, call.name, call.id, requirement.arguments,
+                                 requirement.kind, requirement.user_input_fields)
+        yield _paused(plan, state, requirements)
+        return
+    stop = _stop_after(outcomes, state)
+    if stop is not None:
+        yield _completed(plan, run_span, *stop)
+
+
+async def _apply_decisions(plan: RunPlan, state: LoopState, decisions: list[Requirement]) -> AsyncIterator[Event]:
+    """Carry out what people decided for the paused calls; their tool messages join the conversation."""
+    functions, messages, run_span = plan.agent.functions, plan.messages, state.run_span
+    to_run: list[ToolCall] = []
+    overrides: dict[str, dict[str, Any]] = {}
+    for decision in decisions:
+        if decision.decision == "rejected":
+            yield ToolCallRejected(plan.ref, new_span_id(), run_span, decision.tool_name, decision.tool_call_id,
+                                   decision.arguments, decision.reason)
+            note = f"The user rejected this tool call{': ' + decision.reason if decision.reason else '.'}"
+            messages.append({"role": "tool", "tool_call_id": decision.tool_call_id, "content": note})
+        elif decision.decision == "executed":
+            messages.append({"role": "tool", "tool_call_id": decision.tool_call_id,
+                             "content": serialize_result(decision.result)})
+            for event in _external_result_events(plan, run_span, decision):
+                yield event
+        else:
+            overrides[decision.tool_call_id] = {**decision.arguments, **decision.user_input}
+            to_run.append(ToolCall(decision.tool_call_id, decision.tool_name, ""))
+    outcomes: list[ToolOutcome] = []
+    if to_run:
+        async with aclosing(run_tool_calls(to_run, functions, plan.ctx, plan.ref, run_span, outcomes,
+                                           arguments=overrides)) as runs:
+            async for event in runs:
+                yield event
+        messages.extend(o.message for o in outcomes)
+    async for event in _drain_context_events(plan):
+        yield event
+    stop = _stop_after(outcomes, state)
+    if stop is not None:
+        yield _completed(plan, run_span, *stop)
+
+
+def _external_result_events(plan: RunPlan, run_span: str, decision: Requirement) -> list[Event]:
+    from ..run_events import ToolCallCompleted, ToolCallStarted
+
+    span = new_span_id()
+    return [ToolCallStarted(plan.ref, span, run_span, decision.tool_name, decision.tool_call_id, decision.arguments),
+            ToolCallCompleted(plan.ref, span, run_span, decision.tool_name, decision.tool_call_id, decision.result,
+                              0.0, False)]
+
+
+def _stop_after(outcomes: list[ToolOutcome], state: LoopState) -> tuple[str, str, str] | None:
+    ok = [o for o in outcomes if o.error is None]
+    state.shown.extend(serialize_result(o.result) for o in ok
+                       if o.function.show_result and not o.function.stop_after_tool_call)
+    stops = [o for o in ok if o.function.stop_after_tool_call]
+    if not stops:
+        return None
+    content = "\n\n".join([*state.shown, *(serialize_result(o.result) for o in stops)])
+    return content, RunStatus.COMPLETED, f"stopped after tool {stops[0].call.name}"
+
+
+async def _drain_context_events(plan: RunPlan) -> AsyncIterator[Event]:
+    """Events that tools queued on the run context (``ReasoningTools`` steps)."""
+    queued = plan.ctx.events
+    while queued:
+        yield queued.pop(0)
+
+
 def _completed(plan: RunPlan, run_span: str, content: Any, status: str, reason: str | None) -> RunCompleted:
     return RunCompleted(plan.ref, run_span, None, content, status, reason, plan.messages, plan.ctx.session_state)
 
 
-async def _model_request(plan: RunPlan, run_span: str) -> AsyncIterator[Any]:
-    """One model call with retries. Yields events and, last, the ``ModelResponse``."""
-    model, ref, stream = plan.model, plan.ref, plan.stream
-    retries = plan.agent.retries if plan.agent.retries is not None else model.max_retries
-    attempt = 0
-    while True:
-        attempt += 1
-        span = new_span_id()
-        yield ModelRequestStarted(ref, span, run_span, model.id, model.transport, attempt)
-        started = _now()
-        first_token: float | None = None
-        response: ModelResponse | None = None
-        try:
-            async with aclosing(model.respond(plan.messages, tools=plan.tools, response_format=plan.response_format,
-                                              stream=stream)) as chunks:
-                async for item in chunks:
-                    if type(item) is ModelResponse:
-                        response = item
-                        continue
-                    if first_token is None:
-                        first_token = _now() - started
-                    if type(item) is str:
-                        yield RunContentDelta(ref, span, run_span, item)
-                    else:
-                        yield ReasoningContentDelta(ref, span, run_span, str(item))
-        except ModelError as exc:
-            if exc.retryable and attempt <= retries:
-                wait = model.retry_backoff * (2 ** (attempt - 1))
-                yield ModelRequestFailed(ref, span, run_span, model.id, exc, attempt, wait)
-                await asyncio.sleep(wait)
-                continue
-            yield ModelRequestFailed(ref, span, run_span, model.id, exc, attempt, None)
-            raise
-        if response is None:
-            raise ModelError(f"{model.id}: the provider closed the response without an answer.", model=model.id)
-        latency = _now() - started
-        if not stream and response.reasoning:
-            yield ReasoningContentDelta(ref, span, run_span, response.reasoning)
-        yield ModelRequestCompleted(ref, span, run_span, model.id, response.input_tokens, response.output_tokens,
-                                    latency, first_token if first_token is not None else latency, response.cost,
-                                    response.finish_reason)
-        yield response
-        return
+def _paused(plan: RunPlan, state: LoopState, requirements: list[Requirement]) -> RunPaused:
+    ctx = plan.ctx
+    paused = PausedRun(ctx.run_id, state.run_span, ctx.session_id, ctx.user_id, plan.messages, plan.own_from,
+                       plan.input,
+                       ctx.session_state, _plain_context(ctx.context), requirements, state.tool_calls_made,
+                       state.shown, state.repaired, {}, 0, time.time())
+    return RunPaused(plan.ref, new_span_id(), state.run_span, requirements, paused)
+
+
+def _plain_context(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if isinstance(v, (str, int, float, bool, type(None), list, dict))}

@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import time
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigurationError
-from ..run_events import Event, RunCompleted, RunOutput, RunStarted, RunStatus
+from ..run_events import Event, RunCompleted, RunError, RunOutput, RunStarted, RunStatus
 from ..memory.history import history_messages
 from ..memory.manager import memories_prompt, search_memories
 from ..memory.summary import summary_prompt
@@ -54,36 +55,63 @@ async def load_session(agent: "Agent", plan: "RunPlan", store: "Store") -> tuple
     return history, [s for s in sections if s]
 
 
-def event_rows(out: RunOutput) -> list[tuple]:
+def event_rows(out: RunOutput, first_seq: int = 0) -> list[tuple]:
     """One row per event: (run_id, seq, type, span_id, parent_span_id, wall-clock ts, payload JSON)."""
+    if not out.events:
+        return []
+    # perf_counter times, anchored to the wall clock once per run
+    wall0, t0 = time.time(), out.events[-1].ts
     started = next((e for e in out.events if isinstance(e, RunStarted)), None)
-    wall0 = started.started_at if started else 0.0
-    t0 = started.ts if started else 0.0
-    return [(out.run_id, seq, e.type, e.span_id, e.parent_span_id, wall0 + (e.ts - t0), _payload_json(e))
-            for seq, e in enumerate(out.events)]
+    if started is not None:
+        wall0, t0 = started.started_at, started.ts
+    return [(out.run_id, first_seq + seq, e.type, e.span_id, e.parent_span_id, wall0 + (e.ts - t0),
+             _payload_json(e)) for seq, e in enumerate(out.events)]
 
 
 def _payload_json(event: Event) -> str:
     payload = event.payload()
     if isinstance(event, RunCompleted):
         payload.pop("messages", None)  # stored once, on the run row
+    elif isinstance(event, RunError):
+        payload = {"error": event.error, "error_type": event.error_type}
     return to_json(payload) or "{}"
 
 
 async def save_run(agent: "Agent", plan: "RunPlan", out: RunOutput, store: "Store") -> None:
-    """Write the run, its events and its session in one transaction; then start background work."""
+    """Write the run, its events and its session in one transaction; then start background work.
+
+    A paused run also gets an ``approvals`` row (what it waits for, and everything needed to go on),
+    so any process can continue it by id. A continued run appends its events to the run's earlier ones.
+    """
     ctx = plan.ctx
     status = out.status if out.status != RunStatus.RUNNING else RunStatus.CANCELLED
     own_messages = plan.messages[plan.own_from:]
+    continuing = plan.resumed_from is not None
     run = RunRecord(out.run_id, ctx.session_id, component_type="agent", component_id=agent.id,
                     component_name=agent.name, user_id=ctx.user_id, status=status, input=_jsonable(plan.input),
                     content=out.content, messages=own_messages, metrics=out.metrics.to_dict(),
-                    error=out.status_reason if status != RunStatus.COMPLETED else None)
+                    error=out.status_reason if status not in (RunStatus.COMPLETED, RunStatus.PAUSED) else None,
+                    created_at=plan.resumed_from.created_at if continuing else None)
     previous = plan.session
     session = SessionRecord(ctx.session_id, "agent", agent.id, ctx.user_id, None, ctx.session_state, None,
                             previous.created_at if previous else None, None,
                             previous.run_count if previous else 0)
-    await asyncio.to_thread(store.save_run, run, event_rows(out), session)
+    first_seq = plan.resumed_from.event_count if continuing else 0
+    rows = event_rows(out, first_seq)
+
+    def write() -> None:
+        store.save_run(run, rows, session, replace=continuing, count_run=not continuing)
+        if status == RunStatus.PAUSED and out.paused is not None:
+            out.paused.metrics = out.metrics.to_dict()
+            out.paused.event_count = first_seq + len(rows)
+            out.paused.created_at = run.created_at
+            store.save_approval(out.run_id, session_id=ctx.session_id, user_id=ctx.user_id,
+                                component_id=agent.id, requirements=[r.to_dict() for r in out.requirements],
+                                state=out.paused.to_dict())
+        elif continuing:
+            store.delete_approval(out.run_id)
+
+    await asyncio.to_thread(write)
     if status == RunStatus.COMPLETED:
         _start_background_work(agent, plan, store, own_messages, previous)
 

@@ -11,7 +11,8 @@ from ..errors import InputValidationError, TemplateVariableError
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-__all__ = ["Template", "build_system_prompt", "json_mode_hint", "user_message", "validate_input"]
+__all__ = ["Template", "build_system_prompt", "context_sections", "json_mode_hint", "user_message",
+           "validate_input"]
 
 _formatter = string.Formatter()
 
@@ -70,6 +71,29 @@ def build_system_prompt(description: str | None, instructions: Iterable[str], *,
     if schema_hint:
         parts.append(schema_hint)
     return "\n\n".join(parts)
+
+
+def context_sections(agent: Any, session_state: dict[str, Any]) -> list[str]:
+    """The per-run context an agent asked for: date and time, extra context, the expected output, state."""
+    sections = []
+    if agent.add_datetime_to_context:
+        from datetime import datetime
+
+        if agent.timezone:
+            from zoneinfo import ZoneInfo
+
+            now = datetime.now(ZoneInfo(agent.timezone))
+        else:
+            now = datetime.now().astimezone()
+        sections.append(f"The current date and time is {now.strftime('%A %Y-%m-%d %H:%M %Z')}.")
+    if agent.additional_context:
+        sections.append(agent.additional_context.strip())
+    if agent.expected_output:
+        sections.append(f"<expected_output>\n{agent.expected_output.strip()}\n</expected_output>")
+    if agent.add_session_state_to_context:
+        state = json.dumps(session_state, default=str, ensure_ascii=False)
+        sections.append(f"<session_state>\n{state}\n</session_state>")
+    return sections
 
 
 def json_mode_hint(schema: dict[str, Any]) -> str:

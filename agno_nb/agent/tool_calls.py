@@ -25,21 +25,25 @@ class ToolOutcome:
 
     __slots__ = ("call", "function", "arguments", "result", "error", "message")
 
-    def __init__(self, call: ToolCall, function: Function | None):
+    def __init__(self, call: ToolCall, function: Function | None, arguments: Any = None):
         self.call = call
         self.function = function
-        self.arguments = _parse_arguments(call.arguments)
+        self.arguments = _parse_arguments(call.arguments) if arguments is None else arguments
         self.result: Any = None
         self.error: str | None = None
         self.message: dict[str, Any] | None = None
 
 
 async def run_tool_calls(calls: list[ToolCall], functions: dict[str, Function], ctx: RunContext,
-                         ref: RunRef, parent_span: str, outcomes: list[ToolOutcome]) -> AsyncIterator[Event]:
-    """Execute ``calls``, yielding their events; fill ``outcomes`` (with tool messages) in call order."""
+                         ref: RunRef, parent_span: str, outcomes: list[ToolOutcome], *,
+                         arguments: dict[str, dict[str, Any]] | None = None) -> AsyncIterator[Event]:
+    """Execute ``calls``, yielding their events; fill ``outcomes`` (with tool messages) in call order.
+
+    ``arguments`` (by call id) replaces what the model sent: edits and inputs from a person.
+    """
     spans = []
     for call in calls:
-        outcome = ToolOutcome(call, functions.get(call.name))
+        outcome = ToolOutcome(call, functions.get(call.name), (arguments or {}).get(call.id))
         outcomes.append(outcome)
         span = new_span_id()
         spans.append(span)
@@ -70,7 +74,13 @@ async def _execute(outcome: ToolOutcome, ctx: RunContext, ref: RunRef, span: str
         kwargs = fn.validate(outcome.arguments)
         for name in fn.injected_parameters:
             kwargs[name] = _injected(name, ctx)
-        outcome.result, cached = await fn.acall(kwargs, in_thread=in_thread)
+        hooks = ctx.agent.tool_hooks
+        if hooks:
+            from .hooks import call_through_tool_hooks
+
+            outcome.result, cached = await call_through_tool_hooks(hooks, fn, kwargs, ctx, in_thread)
+        else:
+            outcome.result, cached = await fn.acall(kwargs, in_thread=in_thread)
     except ToolTimeoutError as exc:
         outcome.error = str(exc)
         error_type = "ToolTimeout"

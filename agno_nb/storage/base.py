@@ -222,12 +222,12 @@ class Store:
     # ------------------------------------------------------------------------------------ runs
 
     def save_run(self, run: RunRecord, events: list[tuple] = (), session: SessionRecord | None = None, *,
-                 replace: bool = False) -> None:
+                 replace: bool = False, count_run: bool = True) -> None:
         """Write a run, its events and its session in one transaction.
 
-        ``replace=True`` rewrites a run saved before (a paused run that went on); otherwise the run is new,
-        which takes the cheapest path: one plain insert. With ``session``, the session row is updated (or
-        created) and its run counter goes up by one.
+        ``replace=True`` updates a run saved before (a paused run that went on: its new events are
+        appended); otherwise the run is new, which takes the cheapest path, one plain insert. With
+        ``session``, the session row is updated (or created), and with ``count_run`` its run counter goes up.
         """
         row = [run.run_id, run.session_id, run.parent_run_id, run.component_type, run.component_id,
                run.component_name, run.user_id, run.status, to_json(run.input), to_json(run.content),
@@ -238,21 +238,20 @@ class Store:
                 cur.execute(insert + " ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, "
                             "content = excluded.content, messages = excluded.messages, metrics = excluded.metrics, "
                             "error = excluded.error, updated_at = excluded.updated_at", row)
-                cur.execute("DELETE FROM events WHERE run_id = ?", [run.run_id])
             else:
                 cur.execute(insert, row)
             if events:
                 self._insert_rows(cur, "events", EVENT_COLUMNS, events)
             if session is not None:
-                self._count_run(cur, session)
+                self._touch_session(cur, session, 1 if count_run else 0)
 
-    def _count_run(self, cur: Any, s: SessionRecord) -> None:
+    def _touch_session(self, cur: Any, s: SessionRecord, runs: int) -> None:
         """Update the session after a run (one statement when it exists), or create it."""
-        cur.execute("UPDATE sessions SET state = ?, updated_at = ?, run_count = run_count + 1, "
+        cur.execute("UPDATE sessions SET state = ?, updated_at = ?, run_count = run_count + ?, "
                     "user_id = COALESCE(user_id, ?) WHERE session_id = ? RETURNING session_id",
-                    [to_json(s.state), s.updated_at, s.user_id, s.session_id])
+                    [to_json(s.state), s.updated_at, runs, s.user_id, s.session_id])
         if not cur.fetchall():
-            s.run_count += 1
+            s.run_count += runs
             self._save_session(cur, s)
 
     #: batches up to this size go in one multi-row INSERT; larger ones take the dialect's bulk path

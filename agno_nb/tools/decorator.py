@@ -22,6 +22,10 @@ def tool(
     cache_results: bool = False,
     cache_ttl: float = 3600.0,
     timeout: float | None = None,
+    requires_confirmation: bool = False,
+    requires_user_input: bool = False,
+    user_input_fields: list[str] | None = None,
+    external_execution: bool = False,
 ) -> Callable[[Callable[..., Any]], Function]: ...
 
 
@@ -36,6 +40,13 @@ def tool(fn: Callable[..., Any] | None = None, /, **options: Any) -> Any:
     - ``stop_after_tool_call``: end the run right after this tool; its result becomes the answer,
     - ``cache_results`` / ``cache_ttl``: reuse results for identical arguments for ``cache_ttl`` seconds,
     - ``timeout``: seconds before the call is abandoned and the model told it timed out.
+
+    Human in the loop (the run pauses with status ``paused``; see ``Agent.continue_run``):
+
+    - ``requires_confirmation``: a person approves, edits or rejects each call first,
+    - ``requires_user_input`` / ``user_input_fields``: a person supplies those arguments (hidden from
+      the model),
+    - ``external_execution``: the caller runs the tool and hands back its result.
 
     The decorated object still behaves like the function when called directly.
     """

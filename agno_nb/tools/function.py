@@ -47,7 +47,8 @@ class Function:
     """A tool: a callable plus the schema and options that describe it to a model."""
 
     __slots__ = ("entrypoint", "name", "description", "instructions", "show_result",
-                 "stop_after_tool_call", "cache_results", "cache_ttl", "timeout", "_schema", "_args_model",
+                 "stop_after_tool_call", "cache_results", "cache_ttl", "timeout", "requires_confirmation",
+                 "requires_user_input", "user_input_fields", "external_execution", "_schema", "_args_model",
                  "_injected", "_kind", "_cache")
 
     def __init__(
@@ -62,6 +63,10 @@ class Function:
         cache_results: bool = False,
         cache_ttl: float = 3600.0,
         timeout: float | None = None,
+        requires_confirmation: bool = False,
+        requires_user_input: bool = False,
+        user_input_fields: list[str] | None = None,
+        external_execution: bool = False,
     ):
         if not callable(entrypoint):
             raise ToolDefinitionError(f"A tool must be callable; got {type(entrypoint).__name__}: {entrypoint!r}.")
@@ -80,6 +85,11 @@ class Function:
         if timeout is not None and timeout <= 0:
             raise ToolDefinitionError(f"Tool {self.name!r}: timeout must be positive seconds, got {timeout!r}.")
         self.timeout = timeout
+        #: human in the loop: the run pauses before this tool runs (see ``agno_nb.agent.hitl``)
+        self.requires_confirmation = requires_confirmation
+        self.requires_user_input = requires_user_input or bool(user_input_fields)
+        self.user_input_fields = list(user_input_fields or ())
+        self.external_execution = external_execution
         self._schema: dict[str, Any] | None = None
         self._args_model: type[BaseModel] | None = None
         self._injected: tuple[str, ...] = ()
@@ -109,10 +119,7 @@ class Function:
         """``@tool`` on a method: ``obj.method`` is a tool bound to ``obj`` (built once per instance)."""
         if instance is None:
             return self
-        bound = Function(self.entrypoint.__get__(instance, owner), name=self.name, description=self.description,
-                         instructions=self.instructions, show_result=self.show_result,
-                         stop_after_tool_call=self.stop_after_tool_call, cache_results=self.cache_results,
-                         cache_ttl=self.cache_ttl, timeout=self.timeout)
+        bound = self.replace(entrypoint=self.entrypoint.__get__(instance, owner))
         try:  # a non-data descriptor: the instance attribute now wins on later lookups
             instance.__dict__[getattr(self.entrypoint, "__name__", self.name)] = bound
         except AttributeError:  # __slots__ classes: rebuild on each access
@@ -121,6 +128,17 @@ class Function:
 
     def __repr__(self) -> str:
         return f"Function({self.name!r})"
+
+    @property
+    def needs_human(self) -> bool:
+        """Whether a call pauses the run for a person (confirmation, input, or running it themselves)."""
+        return self.requires_confirmation or self.requires_user_input or self.external_execution
+
+    def replace(self, **changes: Any) -> "Function":
+        """A copy with some options changed (the schema is rebuilt lazily for the copy)."""
+        options = {name: getattr(self, name) for name in _OPTIONS}
+        options.update(changes)
+        return Function(options.pop("entrypoint", self.entrypoint), **options)
 
     # ------------------------------------------------------------------------------------ schema
 
@@ -160,6 +178,8 @@ class Function:
             if pname in INJECTED_PARAMETERS or _is_run_context(hints.get(pname)):
                 injected.append(pname)
                 continue
+            if pname in self.user_input_fields:
+                continue  # the person fills these in when the run pauses; the model never sees them
             annotation = hints.get(pname, Any)
             default = ... if param.default is param.empty else param.default
             fields[pname] = (annotation, Field(default, description=doc.params.get(pname) or None))
@@ -248,6 +268,11 @@ class Function:
         if in_thread:
             return await asyncio.to_thread(runner)
         return runner()
+
+
+_OPTIONS = ("name", "description", "instructions", "show_result", "stop_after_tool_call", "cache_results",
+            "cache_ttl", "timeout", "requires_confirmation", "requires_user_input", "user_input_fields",
+            "external_execution")
 
 
 def serialize_result(result: Any) -> str:

@@ -25,12 +25,21 @@ class Toolkit:
         instructions: str | None = None,
         include_tools: Iterable[str] | None = None,
         exclude_tools: Iterable[str] | None = None,
+        requires_confirmation_tools: Iterable[str] = (),
+        external_execution_required_tools: Iterable[str] = (),
+        stop_after_tool_call_tools: Iterable[str] = (),
+        show_result_tools: Iterable[str] = (),
     ):
         self.name = name
         self.instructions = instructions
         self._tools = list(tools)
         self._include = list(include_tools) if include_tools is not None else None
         self._exclude = list(exclude_tools or ())
+        #: option -> tool names it applies to (Agno's per-toolkit lists)
+        self._flags = {"requires_confirmation": list(requires_confirmation_tools),
+                       "external_execution": list(external_execution_required_tools),
+                       "stop_after_tool_call": list(stop_after_tool_call_tools),
+                       "show_result": list(show_result_tools)}
         self._functions: dict[str, Function] | None = None
 
     @property
@@ -41,7 +50,9 @@ class Toolkit:
             for item in self._tools:
                 fn = item if isinstance(item, Function) else Function(item)
                 functions[fn.name] = fn
-            for label, names in (("include_tools", self._include or ()), ("exclude_tools", self._exclude)):
+            lists = [("include_tools", self._include or ()), ("exclude_tools", self._exclude)]
+            lists += [(f"{flag} tools", names) for flag, names in self._flags.items()]
+            for label, names in lists:
                 unknown = [n for n in names if n not in functions]
                 if unknown:
                     raise ToolDefinitionError(
@@ -51,6 +62,10 @@ class Toolkit:
                 functions = {n: f for n, f in functions.items() if n in self._include}
             for n in self._exclude:
                 functions.pop(n, None)
+            for flag, names in self._flags.items():
+                for n in names:
+                    if n in functions:
+                        functions[n] = functions[n].replace(**{flag: True})
             self._functions = functions
         return self._functions
 

@@ -1,0 +1,143 @@
+"""Hooks: code that runs before a run (``pre_hooks``), after it (``post_hooks``), and around every
+tool call (``tool_hooks``). Guardrails are pre/post hooks that raise ``GuardrailTripped``.
+
+A hook declares the arguments it wants by name, from what the stage offers; sync and async hooks
+both work:
+
+    def pre(input, run_context): ...                      # return a new input, or None to keep it
+    async def post(content, agent): ...                   # return new content, or None
+    async def around(name, call, arguments): return await call(**arguments)
+"""
+
+from __future__ import annotations
+
+import inspect
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Callable
+
+from ..errors import AgnoNBError
+
+if TYPE_CHECKING:
+    from ..tools.function import Function
+    from .context import RunContext
+    from .plan import RunPlan
+
+__all__ = ["GuardrailTripped", "InputCheckError", "OutputCheckError", "run_pre_hooks", "run_post_hooks",
+           "call_through_tool_hooks", "call_hook"]
+
+
+class GuardrailTripped(AgnoNBError):
+    """Raised by a hook to stop the run: status ``blocked`` and a ``GuardrailTripped`` event."""
+
+    def __init__(self, guardrail: str, reason: str, *, stage: str = "input", redacted: Any = None):
+        super().__init__(f"{guardrail}: {reason}")
+        self.guardrail = guardrail
+        self.reason = reason
+        self.stage = stage
+        #: what may be stored in place of the blocked text (e.g. the input with PII masked)
+        self.redacted = redacted
+
+
+class InputCheckError(GuardrailTripped):
+    """Agno's name for a failed input check."""
+
+    def __init__(self, reason: str, *, guardrail: str = "input_check", redacted: Any = None):
+        super().__init__(guardrail, reason, stage="input", redacted=redacted)
+
+
+class OutputCheckError(GuardrailTripped):
+    """Agno's name for a failed output check."""
+
+    def __init__(self, reason: str, *, guardrail: str = "output_check"):
+        super().__init__(guardrail, reason, stage="output")
+
+
+@lru_cache(maxsize=512)
+def _accepted(hook: Callable[..., Any]) -> tuple[frozenset[str], bool]:
+    """The parameter names a hook takes, and whether it takes ``**kwargs``."""
+    target = hook if inspect.isroutine(hook) else getattr(hook, "__call__", hook)
+    params = inspect.signature(target).parameters.values()
+    return (frozenset(p.name for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)),
+            any(p.kind == p.VAR_KEYWORD for p in params))
+
+
+async def call_hook(hook: Callable[..., Any], **available: Any) -> Any:
+    """Call ``hook`` with the available values it names; await it if it is async."""
+    names, takes_all = _accepted(hook)
+    result = hook(**(available if takes_all else {k: v for k, v in available.items() if k in names}))
+    if inspect.isawaitable(result):
+        result = await result
+    return result
+
+
+async def run_pre_hooks(plan: "RunPlan") -> None:
+    """Input hooks and guardrails, in order; each may replace the input. Nothing reaches the model first."""
+    hooks = plan.agent.pre_hooks
+    if not hooks:
+        return
+    from .prompt import user_message
+
+    for hook in hooks:
+        try:
+            replaced = await call_hook(hook, input=plan.input, run_input=plan.input, run_context=plan.ctx,
+                                       agent=plan.agent, session_state=plan.ctx.session_state)
+        except GuardrailTripped as trip:
+            if trip.redacted is not None:  # what gets stored instead of the blocked input
+                plan.input = trip.redacted
+                plan.messages[-1] = user_message(trip.redacted)
+            else:
+                plan.input = "[blocked input withheld]"
+                plan.messages[-1] = user_message(plan.input)
+            raise
+        if replaced is not None:
+            plan.input = replaced
+            plan.messages[-1] = user_message(replaced)
+
+
+async def run_post_hooks(plan: "RunPlan", content: Any) -> Any:
+    """Output hooks and guardrails, in order; each may replace the content."""
+    for hook in plan.agent.post_hooks or ():
+        try:
+            replaced = await call_hook(hook, content=content, output=content, run_context=plan.ctx,
+                                       agent=plan.agent, session_state=plan.ctx.session_state)
+        except GuardrailTripped as trip:
+            trip.stage = "output"
+            raise
+        if replaced is not None:
+            content = replaced
+    return content
+
+
+async def call_through_tool_hooks(hooks: list[Callable[..., Any]], fn: "Function", kwargs: dict[str, Any],
+                                  ctx: "RunContext", in_thread: bool) -> tuple[Any, bool]:
+    """Call the tool through the hook chain (first hook outermost). Returns ``(result, cached)``."""
+    cached_flag = [False]
+
+    async def innermost(**arguments: Any) -> Any:
+        result, cached = await fn.acall(arguments, in_thread=in_thread)
+        cached_flag[0] = cached
+        return result
+
+    call: Callable[..., Any] = innermost
+    for hook in reversed(hooks):
+        call = _wrap(hook, call, fn.name, ctx)
+    return await call(**kwargs), cached_flag[0]
+
+
+def _wrap(hook: Callable[..., Any], inner: Callable[..., Any], name: str, ctx: "RunContext") -> Callable[..., Any]:
+    async def layer(**arguments: Any) -> Any:
+        if inspect.iscoroutinefunction(hook) or inspect.iscoroutinefunction(getattr(hook, "__call__", None)):
+            next_call: Callable[..., Any] = inner
+        else:
+            # A sync hook calls the tool synchronously and expects its result, not a coroutine.
+            from .._sync import run_sync
+
+            def next_call(**kw: Any) -> Any:
+                return run_sync(inner(**kw))
+        result = await call_hook(hook, name=name, function_name=name, call=next_call, function_call=next_call,
+                                 arguments=arguments, args=arguments, run_context=ctx, agent=ctx.agent)
+        if inspect.isawaitable(result):
+            result = await result
+        return result
+
+    return layer

@@ -1,0 +1,59 @@
+"""``RunPlan``: everything one run needs, and ``LoopState``: what the loop has done so far."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..models.base import Model
+from ..run_events import RunRef
+from .context import RunContext
+
+if TYPE_CHECKING:
+    from .agent import Agent
+
+__all__ = ["RunPlan", "LoopState"]
+
+
+class RunPlan:
+    """Everything one run needs, resolved before the first event (so bad configuration raises early)."""
+
+    __slots__ = ("agent", "model", "messages", "tools", "response_format", "ctx", "ref", "stream", "input",
+                 "native_schema", "store", "session", "run_state", "own_from", "resumed_from")
+
+    def __init__(self, agent: "Agent", model: Model, tools: list[dict[str, Any]] | None,
+                 response_format: dict[str, Any] | None, ctx: RunContext, ref: RunRef, stream: bool, input: Any,
+                 native_schema: bool, store: Any, run_state: dict[str, Any] | None):
+        self.agent = agent
+        self.model = model
+        #: filled by ``Agent._prepare``: system prompt, history, then this run's input
+        self.messages: list[dict[str, Any]] = []
+        self.tools = tools
+        self.response_format = response_format
+        self.ctx = ctx
+        self.ref = ref
+        self.stream = stream
+        self.input = input
+        self.native_schema = native_schema
+        self.store = store
+        #: the stored session as it was when the run started (``None``: new, or no store)
+        self.session: Any = None
+        #: the session_state values passed to this run (they win over stored ones)
+        self.run_state = run_state
+        #: index in ``messages`` where this run's own messages start (after system and history)
+        self.own_from = 0
+        #: the ``PausedRun`` this plan continues, if any
+        self.resumed_from: Any = None
+
+
+class LoopState:
+    """The loop's counters; saved with a paused run so the continuation picks up where it stopped."""
+
+    __slots__ = ("run_span", "tool_calls_made", "repaired", "shown")
+
+    def __init__(self, run_span: str, tool_calls_made: int = 0, repaired: bool = False,
+                 shown: list[str] | None = None):
+        self.run_span = run_span
+        self.tool_calls_made = tool_calls_made
+        self.repaired = repaired
+        #: results of ``show_result`` tools, prepended to the answer
+        self.shown = shown or []
