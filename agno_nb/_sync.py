@@ -11,6 +11,7 @@ benchmarks. Both loops live as long as the process, so connection pools created 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import threading
 from typing import AsyncIterator, Awaitable, Iterator, TypeVar
 
@@ -18,7 +19,9 @@ T = TypeVar("T")
 
 _local = threading.local()
 _background: asyncio.AbstractEventLoop | None = None
+_background_thread: threading.Thread | None = None
 _background_lock = threading.Lock()
+_thread_loops: list[asyncio.AbstractEventLoop] = []
 
 
 def _thread_loop() -> asyncio.AbstractEventLoop:
@@ -26,18 +29,49 @@ def _thread_loop() -> asyncio.AbstractEventLoop:
     if loop is None or loop.is_closed():
         loop = asyncio.new_event_loop()
         _local.loop = loop
+        _thread_loops.append(loop)
     return loop
 
 
 def _background_loop() -> asyncio.AbstractEventLoop:
-    global _background
+    global _background, _background_thread
     with _background_lock:
         if _background is None:
             loop = asyncio.new_event_loop()
             thread = threading.Thread(target=loop.run_forever, name="agno_nb-loop", daemon=True)
             thread.start()
-            _background = loop
+            _background, _background_thread = loop, thread
         return _background
+
+
+async def _cancel_all() -> None:
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.get_running_loop().shutdown_asyncgens()
+
+
+@atexit.register
+def _shutdown() -> None:
+    """Close agno_nb's loops at exit: cancel what libraries left pending on them (LiteLLM's logging
+    worker, say), so nothing is torn down half-suspended during interpreter finalization."""
+    for loop in _thread_loops:
+        if not loop.is_closed() and not loop.is_running():
+            try:
+                loop.run_until_complete(_cancel_all())
+            finally:
+                loop.close()
+    if _background is not None and not _background.is_closed():
+        try:
+            asyncio.run_coroutine_threadsafe(_cancel_all(), _background).result(5)
+        except Exception:  # exiting anyway
+            pass
+        _background.call_soon_threadsafe(_background.stop)
+        if _background_thread is not None:
+            _background_thread.join(5)
+        if not _background.is_running():
+            _background.close()
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -71,10 +105,14 @@ def _run_in_new_thread(awaitable: Awaitable[T]) -> T:
     outcome: list = []
 
     def target() -> None:
+        loop = asyncio.new_event_loop()
         try:
-            outcome.append((True, _thread_loop().run_until_complete(awaitable)))
+            outcome.append((True, loop.run_until_complete(awaitable)))
         except BaseException as exc:  # handed to the waiting thread
             outcome.append((False, exc))
+        finally:
+            loop.run_until_complete(_cancel_all())
+            loop.close()
 
     thread = threading.Thread(target=target, name="agno_nb-nested", daemon=True)
     thread.start()

@@ -1,7 +1,7 @@
 """A loopback OpenAI-compatible server that answers from the registered scripts.
 
-``POST /v1/chat/completions`` with ``model=<script name>`` (JSON, or SSE with ``stream: true``) and
-``GET /v1/models``. It proves the ``openai/<x>`` path over real sockets, in tests and benchmarks, for
+``POST /v1/chat/completions`` with ``model=<script name>`` (JSON, or SSE with ``stream: true``),
+``GET /v1/models``, and a scripted ``POST /v1/moderations`` (flags a few violent words). It proves the ``openai/<x>`` path over real sockets, in tests and benchmarks, for
 agno_nb and for peer frameworks alike.
 
 It is a small HTTP/1.1 server on asyncio streams rather than a web framework, so that what a benchmark
@@ -63,6 +63,8 @@ class ScriptedServer:
         self._connections.add(task)  # type: ignore[arg-type]
         try:
             await self._serve_connection(reader, writer)
+        except asyncio.CancelledError:
+            pass  # close() ends idle keep-alive connections this way; the task just ends
         finally:
             self._connections.discard(task)  # type: ignore[arg-type]
 
@@ -103,6 +105,8 @@ class ScriptedServer:
             data = {"object": "list", "data": [{"id": n, "object": "model", "owned_by": "agno_nb"}
                                                for n in script_names()]}
             return _send_json(writer, 200, data)
+        if path.endswith("/moderations") and method == "POST":
+            return _send_json(writer, 200, _moderation(json.loads(body or b"{}")))
         if not path.endswith("/chat/completions"):
             return _send_json(writer, 404, {"error": {"message": f"no route {path}", "type": "not_found"}})
         if method != "POST":
@@ -124,6 +128,23 @@ class ScriptedServer:
         else:
             _send_json(writer, 200, _completion(request, turn))
         await writer.drain()
+
+
+#: the scripted moderation model flags text containing any of these words (category "violence")
+FLAGGED_WORDS = ("kill", "bomb", "attack", "massacre")
+
+
+def _moderation(request: dict[str, Any]) -> dict[str, Any]:
+    inputs = request.get("input") or ""
+    texts = inputs if isinstance(inputs, list) else [inputs]
+    results = []
+    for text in texts:
+        flagged = any(word in str(text).lower() for word in FLAGGED_WORDS)
+        categories = {"violence": flagged, "hate": False, "harassment": False, "self-harm": False,
+                      "sexual": False}
+        results.append({"flagged": flagged, "categories": categories,
+                        "category_scores": {k: (0.97 if v else 0.01) for k, v in categories.items()}})
+    return {"id": "modr-scripted", "model": request.get("model") or "omni-moderation-latest", "results": results}
 
 
 def _usage(request: dict[str, Any], turn: Turn) -> dict[str, int]:
