@@ -27,6 +27,11 @@ _EXPORTS = {
     "set_default_store": "agno_nb.storage",
     "MemoryManager": "agno_nb.memory.manager",
     "SessionSummaryManager": "agno_nb.memory.summary",
+    "Image": "agno_nb.media",
+    "Audio": "agno_nb.media",
+    "Video": "agno_nb.media",
+    "File": "agno_nb.media",
+    "ReasoningTools": "agno_nb.tools.reasoning",
     "sessions": "agno_nb.storage.analyst",
     "runs": "agno_nb.storage.analyst",
     "events": "agno_nb.storage.analyst",
@@ -39,6 +44,7 @@ if TYPE_CHECKING:
     from .agent.agent import Agent
     from .agent.context import RunContext
     from .run_events import RunOutput, RunStatus
+    from .media import Audio, File, Image, Video
     from .memory.manager import MemoryManager
     from .memory.summary import SessionSummaryManager
     from .storage import set_default_store
@@ -50,6 +56,7 @@ if TYPE_CHECKING:
     from .models.scripted import ScriptedModel
     from .tools.decorator import tool
     from .tools.function import Function
+    from .tools.reasoning import ReasoningTools
     from .tools.toolkit import Toolkit
 
 

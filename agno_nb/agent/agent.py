@@ -310,7 +310,7 @@ class Agent(AgentSessions):
 
     def _plan(self, input: Any, *, stream: bool, session_id: str | None, user_id: str | None,
               context: dict[str, Any] | None, session_state: dict[str, Any] | None,
-              run_id: str | None) -> RunPlan:
+              run_id: str | None, media: list[Any] | None = None) -> RunPlan:
         """Resolve everything a run needs; raises on bad input or configuration before any event."""
         input = validate_input(input, self.input_schema)
         model = self.resolved_model()
@@ -330,8 +330,15 @@ class Agent(AgentSessions):
         ref = RunRef(run_id, session_id, user_id, "agent", self.name, self.id)
         ctx = RunContext(run_id, session_id, user_id, state, values, self)
         response_format = response_format_for(self.output_schema, native) if self.output_schema else None
-        return RunPlan(self, model, self._schemas(), response_format, ctx, ref, stream, input, native, store,
+        plan = RunPlan(self, model, self._schemas(), response_format, ctx, ref, stream, input, native, store,
                        run_state)
+        if media:
+            from ..media import check_support
+
+            check_support(model, media)
+            plan.media = media
+        ctx.ref = ref
+        return plan
 
     async def _prepare(self, plan: RunPlan) -> None:
         """Build the messages: system prompt, stored history and memories, then the input."""
@@ -352,7 +359,13 @@ class Agent(AgentSessions):
             messages.append({"role": "system", "content": system})
         messages.extend(history)
         plan.own_from = len(messages)
-        messages.append(user_message(plan.input))
+        message = user_message(plan.input)
+        if plan.media:
+            from ..media import media_parts
+
+            text = message["content"]
+            message = {"role": "user", "content": [{"type": "text", "text": text}, *await media_parts(plan.media)]}
+        messages.append(message)
 
     async def _finish(self, plan: RunPlan, out: RunOutput) -> None:
         if plan.store is not None and out.events:
@@ -402,26 +415,33 @@ class Agent(AgentSessions):
 
     def arun(self, input: Any = None, *, stream: bool = False, session_id: str | None = None,
              user_id: str | None = None, context: dict[str, Any] | None = None,
-             session_state: dict[str, Any] | None = None, run_id: str | None = None) -> Any:
+             session_state: dict[str, Any] | None = None, run_id: str | None = None,
+             images: Sequence[Any] | None = None, audio: Sequence[Any] | None = None,
+             videos: Sequence[Any] | None = None, files: Sequence[Any] | None = None) -> Any:
         """Run asynchronously.
 
         ``await agent.arun(...)`` gives a ``RunOutput``; ``agent.arun(..., stream=True)`` is an async
-        iterator of events (``async for event in agent.arun(..., stream=True)``).
-        Bad input or configuration raises here, before the run starts.
+        iterator of events (``async for event in agent.arun(..., stream=True)``). ``images``, ``audio``,
+        ``videos`` and ``files`` take ``agno_nb.media`` objects. Bad input or configuration (including
+        media the model cannot take) raises here, before the run starts.
         """
         plan = self._plan(input, stream=stream, session_id=session_id, user_id=user_id, context=context,
-                          session_state=session_state, run_id=run_id)
+                          session_state=session_state, run_id=run_id,
+                          media=_media(images, audio, videos, files))
         return self._stream(plan) if stream else self._collect(plan)
 
     def run(self, input: Any = None, *, stream: bool = False, session_id: str | None = None,
             user_id: str | None = None, context: dict[str, Any] | None = None,
-            session_state: dict[str, Any] | None = None, run_id: str | None = None) -> Any:
+            session_state: dict[str, Any] | None = None, run_id: str | None = None,
+            images: Sequence[Any] | None = None, audio: Sequence[Any] | None = None,
+            videos: Sequence[Any] | None = None, files: Sequence[Any] | None = None) -> Any:
         """Run synchronously: a ``RunOutput``, or an iterator of events with ``stream=True``.
 
         Works in scripts and inside notebook cells (whose event loop is already running).
         """
         plan = self._plan(input, stream=stream, session_id=session_id, user_id=user_id, context=context,
-                          session_state=session_state, run_id=run_id)
+                          session_state=session_state, run_id=run_id,
+                          media=_media(images, audio, videos, files))
         if stream:
             return iterate_sync(self._stream(plan))
         return run_sync(self._collect(plan))
@@ -505,6 +525,18 @@ class Agent(AgentSessions):
             print(out, end="")
         print()
         return out
+
+
+def _media(*groups: Sequence[Any] | None) -> list[Any]:
+    from ..media import Audio, File, Image, Video
+
+    found = []
+    for kind, group in zip((Image, Audio, Video, File), groups):
+        for item in group or ():
+            if not isinstance(item, kind):
+                raise ConfigurationError(f"Expected {kind.__name__} objects (agno_nb.media), got {item!r}.")
+            found.append(item)
+    return found
 
 
 def _context_values(defaults: dict[str, Any] | None, overrides: dict[str, Any] | None) -> dict[str, Any]:

@@ -17,7 +17,8 @@ __all__ = ["RunContext"]
 class RunContext:
     """What a run knows about itself: ids, the merged context values and the mutable session_state."""
 
-    __slots__ = ("run_id", "session_id", "user_id", "session_state", "context", "agent", "metadata", "events")
+    __slots__ = ("run_id", "session_id", "user_id", "session_state", "context", "agent", "metadata", "events",
+                 "ref", "run_span")
 
     def __init__(self, run_id: str, session_id: str | None, user_id: str | None,
                  session_state: dict[str, Any], context: dict[str, Any], agent: "Agent",
@@ -32,6 +33,16 @@ class RunContext:
         self.metadata = metadata or {}
         #: events a tool wants in the trace (e.g. reasoning steps); the loop emits them after the tool
         self.events: list = []
+        self.ref: Any = None
+        self.run_span: str | None = None
+
+    def emit_reasoning_step(self, title: str, reasoning: str, action: str | None = None,
+                            result: str | None = None, confidence: float | None = None) -> None:
+        """Queue a ``ReasoningStep`` event for the trace (used by ``ReasoningTools``)."""
+        from ..run_events import ReasoningStep, new_span_id
+
+        self.events.append(ReasoningStep(self.ref, new_span_id(), self.run_span, title, reasoning, action, result,
+                                         confidence))
 
     def __repr__(self) -> str:
         return f"RunContext(run_id={self.run_id!r}, session_id={self.session_id!r}, user_id={self.user_id!r})"

@@ -39,6 +39,7 @@ async def run_loop(plan: RunPlan, decisions: list[Requirement] | None = None,
     ref, messages = plan.ref, plan.messages
     state = state or LoopState(new_span_id())
     run_span = state.run_span
+    plan.ctx.ref, plan.ctx.run_span = ref, run_span
     try:
         if decisions is None:
             yield RunStarted(ref, run_span, None, plan.model.id, plan.input)

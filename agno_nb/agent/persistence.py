@@ -44,7 +44,9 @@ async def load_session(agent: "Agent", plan: "RunPlan", store: "Store") -> tuple
     history: list[dict] = []
     if agent.add_history_to_context and ctx.session_id:
         runs = await asyncio.to_thread(store.last_runs, ctx.session_id, agent.num_history_runs)
-        history = history_messages(runs, agent.num_history_messages)
+        from ..media import describe_refs
+
+        history = describe_refs(history_messages(runs, agent.num_history_messages))
     sections: list[str] = []
     if agent.add_memories_to_context and ctx.user_id:
         memories = await asyncio.to_thread(store.list_memories, ctx.user_id, limit=500)
@@ -86,6 +88,10 @@ async def save_run(agent: "Agent", plan: "RunPlan", out: RunOutput, store: "Stor
     ctx = plan.ctx
     status = out.status if out.status != RunStatus.RUNNING else RunStatus.CANCELLED
     own_messages = plan.messages[plan.own_from:]
+    if plan.media:
+        from ..media import strip_media
+
+        own_messages = strip_media(own_messages, plan.media)
     continuing = plan.resumed_from is not None
     run = RunRecord(out.run_id, ctx.session_id, component_type="agent", component_id=agent.id,
                     component_name=agent.name, user_id=ctx.user_id, status=status, input=_jsonable(plan.input),

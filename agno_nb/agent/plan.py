@@ -18,7 +18,7 @@ class RunPlan:
     """Everything one run needs, resolved before the first event (so bad configuration raises early)."""
 
     __slots__ = ("agent", "model", "messages", "tools", "response_format", "ctx", "ref", "stream", "input",
-                 "native_schema", "store", "session", "run_state", "own_from", "resumed_from")
+                 "native_schema", "store", "session", "run_state", "own_from", "resumed_from", "media")
 
     def __init__(self, agent: "Agent", model: Model, tools: list[dict[str, Any]] | None,
                  response_format: dict[str, Any] | None, ctx: RunContext, ref: RunRef, stream: bool, input: Any,
@@ -43,6 +43,8 @@ class RunPlan:
         self.own_from = 0
         #: the ``PausedRun`` this plan continues, if any
         self.resumed_from: Any = None
+        #: images, audio, videos and files sent with the input (``agno_nb.media``)
+        self.media: list[Any] = []
 
 
 class LoopState:

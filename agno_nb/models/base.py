@@ -101,5 +101,14 @@ class Model:
         """Whether the provider accepts ``response_format={"type": "json_schema", ...}``."""
         return False
 
+    def supports(self, capability: str) -> bool | None:
+        """A capability from LiteLLM's model map (``supports_vision``, ...); ``None`` when unknown."""
+        from .pricing import model_info
+
+        info = model_info(self.id)
+        if not info:
+            return None
+        return bool(info.get(capability, False))
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.id!r})"

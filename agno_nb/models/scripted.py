@@ -41,6 +41,9 @@ class ScriptedModel(Model):
     def supports_native_schema(self) -> bool:
         return True
 
+    def supports(self, capability: str) -> bool | None:
+        return True  # a script can be written for any input
+
     async def respond(self, messages, *, tools, response_format, stream) -> Stream:
         turn = self.script.next_turn(messages, tools)
         if turn.delay:
