@@ -60,6 +60,19 @@ if TYPE_CHECKING:
     from .tools.toolkit import Toolkit
 
 
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext agno_nb``: the magics, the live trace view and the notebook's store."""
+    from .notebook import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    from .notebook import unload_ipython_extension as unload
+
+    unload(ipython)
+
+
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:

@@ -588,6 +588,15 @@ class RunOutput:
         """The run's events, optionally only those of the given types."""
         return (e for e in self.events if not types or isinstance(e, types))
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """In a notebook: the run's trace (unless its live view is already on screen)."""
+        from .notebook.live import shown_live
+        from .notebook.trace import TraceView
+
+        if shown_live(self.run_id):
+            return {"text/plain": repr(self)}
+        return TraceView.from_events(self.events).bundle()
+
     def __repr__(self) -> str:
         return (f"RunOutput(status={self.status!r}, content={_short(self.content, 80)}, "
                 f"tools={len(self.tools)}, tokens={self.metrics.total_tokens})")

@@ -18,6 +18,7 @@ from .._sync import iterate_sync, run_sync
 from ..errors import ConfigurationError, ToolDefinitionError
 from ..run_events import Event, RunOutput, RunRef, new_run_id
 from ..models import Model, get_model
+from ..observe import notify, observers_for
 from ..tools.function import Function
 from ..tools.toolkit import Toolkit
 from .context import RunContext
@@ -108,8 +109,8 @@ class Agent(AgentSessions):
                  "pre_hooks", "post_hooks", "tool_hooks", "reasoning", "reasoning_model", "reasoning_min_steps",
                  "reasoning_max_steps", "add_datetime_to_context", "timezone", "additional_context",
                  "expected_output", "add_session_state_to_context",
-                 # resolved on first use
-                 "_model", "_functions", "_tool_schemas", "_templates", "_store")
+                 # resolved on first use; _internal: an agent agno_nb runs for itself (memory, reasoning)
+                 "_model", "_functions", "_tool_schemas", "_templates", "_store", "_internal")
 
     def __init__(
         self,
@@ -211,6 +212,7 @@ class Agent(AgentSessions):
         self._tool_schemas: list[dict[str, Any]] | None = None
         self._templates: dict[bool, Template] = {}
         self._store: Any = None
+        self._internal = False
 
     # --------------------------------------------------------------------------------- identity
 
@@ -338,6 +340,7 @@ class Agent(AgentSessions):
             check_support(model, media)
             plan.media = media
         ctx.ref = ref
+        plan.observers = observers_for(self, ref)
         return plan
 
     async def _prepare(self, plan: RunPlan) -> None:
@@ -391,9 +394,12 @@ class Agent(AgentSessions):
         out = await self._start(plan, resume)
         apply = out.apply
         debug = self.debug
+        observers = plan.observers
         try:
             async for event in run_loop(plan, *(resume or ())):
                 apply(event)
+                if observers:
+                    notify(observers, event)
                 if debug:
                     _log_event(event)
         finally:
@@ -407,6 +413,8 @@ class Agent(AgentSessions):
             async with aclosing(run_loop(plan, *(resume or ()))) as events:
                 async for event in events:
                     out.apply(event)
+                    if plan.observers:
+                        notify(plan.observers, event)
                     if self.debug:
                         _log_event(event)
                     yield event
@@ -452,7 +460,9 @@ class Agent(AgentSessions):
         """The pending tool calls of a paused run in the store (e.g. from another process)."""
         return self._load_paused(run_id).requirements
 
-    def _load_paused(self, run: "RunOutput | str") -> PausedRun:
+    def _load_paused(self, run: "RunOutput | PausedRun | str") -> PausedRun:
+        if isinstance(run, PausedRun):
+            return run
         if isinstance(run, RunOutput):
             if run.paused is None:
                 raise ConfigurationError(f"Run {run.run_id} is not paused (status {run.status!r}); nothing to continue.")
@@ -486,6 +496,7 @@ class Agent(AgentSessions):
         plan.messages = list(paused.messages)
         plan.own_from = paused.own_from
         plan.resumed_from = paused
+        plan.observers = observers_for(self, ref)
         state = LoopState(paused.run_span, paused.tool_calls_made, paused.repaired, list(paused.shown))
         return plan, (decisions, state)
 

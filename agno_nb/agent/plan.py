@@ -18,7 +18,8 @@ class RunPlan:
     """Everything one run needs, resolved before the first event (so bad configuration raises early)."""
 
     __slots__ = ("agent", "model", "messages", "tools", "response_format", "ctx", "ref", "stream", "input",
-                 "native_schema", "store", "session", "run_state", "own_from", "resumed_from", "media")
+                 "native_schema", "store", "session", "run_state", "own_from", "resumed_from", "media",
+                 "observers")
 
     def __init__(self, agent: "Agent", model: Model, tools: list[dict[str, Any]] | None,
                  response_format: dict[str, Any] | None, ctx: RunContext, ref: RunRef, stream: bool, input: Any,
@@ -45,6 +46,8 @@ class RunPlan:
         self.resumed_from: Any = None
         #: images, audio, videos and files sent with the input (``agno_nb.media``)
         self.media: list[Any] = []
+        #: per-run sinks of the events besides the output (the notebook's live trace); see ``observe``
+        self.observers: list[Any] = []
 
 
 class LoopState:

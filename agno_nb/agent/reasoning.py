@@ -39,6 +39,7 @@ async def reasoning_pass(plan: RunPlan, run_span: str) -> AsyncIterator[Event]:
     agent = plan.agent
     thinker = Agent(name=f"{agent.name or 'agent'}-reasoning", model=agent.reasoning_model or plan.model,
                     instructions=_INSTRUCTIONS, output_schema=Step, retries=agent.retries)
+    thinker._internal = True
     task = _text(plan.messages[-1])
     steps: list[Step] = []
     for number in range(1, agent.reasoning_max_steps + 1):

@@ -94,6 +94,7 @@ class MemoryManager:
                         + "\n\nCurrent memories:\n" + listing.replace("{", "{{").replace("}", "}}"),
                         tools=[Function(add_memory), Function(update_memory), Function(delete_memory)],
                         tool_call_limit=20)
+        curator._internal = True
         return await curator.arun(input, user_id=user_id)
 
 

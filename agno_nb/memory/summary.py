@@ -34,6 +34,7 @@ class SessionSummaryManager:
                   f"Write the updated summary.")
         writer = Agent(name="session-summary", model=model if self.model is None else self.model,
                        instructions=self.instructions)
+        writer._internal = True
         out = await writer.arun(prompt, session_id=session_id)
         if not out.ok or not isinstance(out.content, str) or not out.content.strip():
             raise RuntimeError(f"the summary model gave no summary ({out.status}: {out.status_reason})")

@@ -1,0 +1,32 @@
+"""The notebook surface: magics, the live trace view, approval controls, DataFrame tools, plots.
+
+``%load_ext agno_nb`` registers the magics and the live trace observer, and makes
+``DuckDBStore("agno.duckdb", shared=True)`` next to the notebook the default store (unless one is
+configured already or ``AGNO_NB_DB`` is set), so notebook runs are kept and kernels can take turns.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["load_ipython_extension", "unload_ipython_extension"]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    from .. import storage
+    from ..observe import add_run_observer
+    from ..storage.duckdb import DuckDBStore
+    from .live import live_trace_factory
+    from .magics import AgnoMagics
+
+    ipython.register_magics(AgnoMagics)
+    add_run_observer(live_trace_factory)
+    if storage.default_store() is None:
+        storage.set_default_store(DuckDBStore("agno.duckdb", shared=True))
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    from ..observe import remove_run_observer
+    from .live import live_trace_factory
+
+    remove_run_observer(live_trace_factory)

@@ -1,0 +1,348 @@
+"""``%%agent``, ``%%ask`` / ``%ask`` and ``%agno``: agents defined and used from notebook cells.
+
+Every problem (unknown option, agent, tool or variable, empty body, missing key) is one
+``UsageError`` line saying what is wrong and how to fix it; IPython shows it without a traceback
+and the kernel keeps running. Model failures are not errors here: they show in the trace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import string
+import uuid
+from typing import Any, Callable
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, cell_magic, line_cell_magic, line_magic, magics_class
+
+from ..errors import AgnoNBError
+
+__all__ = ["AgnoMagics", "interpolate"]
+
+_BUILTIN_TOOLKITS = ("dataframes", "reasoning")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports problems as one UsageError line instead of exiting."""
+
+    def error(self, message: str) -> None:
+        raise UsageError(f"%{self.prog}: {message}. Try %agno help.")
+
+    def exit(self, status: int = 0, message: str | None = None) -> None:
+        raise UsageError(message or f"%{self.prog}: see %agno help")
+
+
+def _definition_parser(kind: str) -> _Parser:
+    """The shared shape of ``%%agent`` (and later ``%%team`` / ``%%workflow``): NAME plus options."""
+    parser = _Parser(prog=f"%{kind}", add_help=False)
+    parser.add_argument("name")
+    parser.add_argument("--model")
+    parser.add_argument("--tools", default="")
+    parser.add_argument("--db")
+    parser.add_argument("--output-schema")
+    parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--description")
+    parser.add_argument("--history", type=int, default=3, help="past runs put back into context (0: none)")
+    parser.add_argument("--memory", action="store_true", help="keep user memories")
+    parser.add_argument("--user")
+    parser.add_argument("--tool-call-limit", type=int)
+    return parser
+
+
+_ASK = _Parser(prog="ask", add_help=False)
+_ASK.add_argument("name")
+_ASK.add_argument("--session")
+_ASK.add_argument("--user")
+_ASK.add_argument("-o", "--output")
+_ASK.add_argument("--no-stream", action="store_true")
+_ASK.add_argument("--format", choices=("markdown", "text", "json"), default="markdown")
+
+
+class _Formatter(string.Formatter):
+    """``{name}`` from the notebook namespace; DataFrames become their schema plus a short preview."""
+
+    def __init__(self, namespace: dict[str, Any]):
+        self.namespace = namespace
+
+    def get_value(self, key: Any, args: Any, kwargs: Any) -> Any:
+        if isinstance(key, int):
+            raise UsageError("Use {name} with a variable name; positional {} fields are not supported.")
+        if key not in self.namespace:
+            raise UsageError(f"{{{key}}} is not defined in this notebook: define it first, or write {{{{ and }}}} "
+                             f"for literal braces.")
+        return self.namespace[key]
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if type(value).__name__ == "DataFrame" and hasattr(value, "dtypes"):
+            return describe_frame(value)
+        return super().format_field(value, format_spec)
+
+
+def describe_frame(frame: Any, rows: int = 5) -> str:
+    """A DataFrame as the model should see it in a prompt: shape, schema, a few rows (not all of it)."""
+    schema = ", ".join(f"{column} ({dtype})" for column, dtype in frame.dtypes.items())
+    return (f"a table of {frame.shape[0]:,} rows x {frame.shape[1]} columns; columns: {schema}; "
+            f"first {min(rows, len(frame))} rows:\n{frame.head(rows).to_string()}")
+
+
+def interpolate(text: str, namespace: dict[str, Any]) -> str:
+    """Fill ``{name}`` (also ``{In[3]}``, ``{Out[3]}``, ``{obj.attr}``) from the notebook namespace."""
+    try:
+        return _Formatter(namespace).format(text)
+    except UsageError:
+        raise
+    except (IndexError, KeyError, AttributeError, ValueError) as exc:
+        raise UsageError(f"Cannot fill the prompt's {{...}} fields: {exc}. Write {{{{ and }}}} for literal "
+                         f"braces.") from None
+
+
+@magics_class
+class AgnoMagics(Magics):
+    """The notebook surface of agno_nb."""
+
+    def __init__(self, shell: Any):
+        super().__init__(shell)
+        #: agent name -> session id of its ongoing notebook conversation
+        self.sessions: dict[str, str] = {}
+        self.last_run: Any = None
+
+    # ----------------------------------------------------------------------------- helpers
+
+    @property
+    def ns(self) -> dict[str, Any]:
+        return self.shell.user_ns
+
+    def _agent(self, name: str) -> Any:
+        from ..agent.agent import Agent
+
+        agent = self.ns.get(name)
+        if not isinstance(agent, Agent):
+            known = sorted(k for k, v in self.ns.items() if isinstance(v, Agent) and not k.startswith("_"))
+            raise UsageError(f"No agent named {name!r} in this notebook; known agents: {known or 'none'}. "
+                             f"Define one with %%agent {name}.")
+        return agent
+
+    def _tools(self, spec: str) -> list[Any]:
+        tools = []
+        for name in [n.strip() for n in spec.split(",") if n.strip()]:
+            if name in self.ns and not name.startswith("_"):
+                tools.append(self.ns[name])
+            elif name == "dataframes":
+                from .dataframe_tools import DataFrameTools
+
+                tools.append(DataFrameTools(self.ns))
+            elif name == "reasoning":
+                from ..tools.reasoning import ReasoningTools
+
+                tools.append(ReasoningTools())
+            else:
+                raise UsageError(f"Unknown tool {name!r}: define a function or Toolkit named {name} in the notebook, "
+                                 f"or use a built-in toolkit ({', '.join(_BUILTIN_TOOLKITS)}).")
+        return tools
+
+    @staticmethod
+    def _guard(action: Callable[[], Any]) -> Any:
+        try:
+            return action()
+        except UsageError:
+            raise
+        except AgnoNBError as exc:
+            raise UsageError(str(exc)) from None
+
+    # ------------------------------------------------------------------------------ %%agent
+
+    @cell_magic
+    def agent(self, line: str, cell: str) -> None:
+        """%%agent NAME [--model ID] [--tools a,b] [--db PATH] [--output-schema Cls] [--markdown] ...
+
+        The cell body is the agent's instructions. Binds NAME in the notebook and shows a card.
+        """
+        args = _definition_parser("agent").parse_args(shlex.split(line))
+        if not args.name.isidentifier():
+            raise UsageError(f"%%agent: {args.name!r} is not a valid Python name; use letters, digits and _.")
+        if not cell.strip():
+            raise UsageError("%%agent: the cell body is the agent's instructions and it is empty; write them below "
+                             "the %%agent line.")
+        schema = None
+        if args.output_schema:
+            schema = self.ns.get(args.output_schema)
+            if not isinstance(schema, type):
+                raise UsageError(f"--output-schema {args.output_schema}: no class of that name in the notebook; "
+                                 f"define a pydantic model first.")
+        from ..agent.agent import Agent
+        from ..models.base import Model
+
+        model = self.ns.get(args.model) if args.model and isinstance(self.ns.get(args.model), Model) else args.model
+
+        def build() -> Any:
+            agent = Agent(name=args.name, model=model, instructions=cell.strip(), tools=self._tools(args.tools),
+                          db=None if args.db in (None, "default") else args.db, output_schema=schema,
+                          markdown=args.markdown, description=args.description, user_id=args.user,
+                          add_history_to_context=args.history > 0, num_history_runs=max(args.history, 1),
+                          enable_user_memories=args.memory, tool_call_limit=args.tool_call_limit)
+            agent.functions  # resolve tools now: a bad tool is reported here, not at the first question
+            return agent
+
+        agent = self._guard(build)
+        self.ns[args.name] = agent
+        self.sessions.pop(args.name, None)  # a redefined agent starts a fresh conversation
+        from IPython.display import display
+
+        from .cards import agent_card
+
+        display(agent_card(agent), raw=True)
+
+    # -------------------------------------------------------------------------------- %%ask
+
+    @line_cell_magic
+    def ask(self, line: str, cell: str | None = None) -> None:
+        """%%ask NAME [--session S] [--user U] [-o VAR] [--no-stream] [--format markdown|text|json]
+
+        The body (or the rest of the line for %ask NAME prompt) is the prompt; {name} is filled from
+        the notebook. The RunOutput lands in VAR (with -o) and in _.
+        """
+        if cell is None:  # %ask NAME prompt...
+            name, _, prompt = line.strip().partition(" ")
+            options = [name]
+        else:
+            words = shlex.split(line)
+            options, prompt = words, cell
+        args = _ASK.parse_args(options)
+        if not prompt.strip():
+            raise UsageError("%ask: the prompt is empty; write the question in the cell body (or after the agent "
+                             "name for %ask).")
+        agent = self._agent(args.name)
+        prompt = interpolate(prompt.strip(), self.ns)
+        session = args.session or self.sessions.setdefault(args.name, f"nb-{args.name}-{uuid.uuid4().hex[:8]}")
+        out = self._guard(lambda: self._run(agent, prompt, session, args.user, not args.no_stream))
+        self.last_run = out
+        self.ns["_"] = out
+        if args.output:
+            self.ns[args.output] = out
+        if args.format == "text" and out.content is not None:
+            print(out.content if isinstance(out.content, str) else out)
+        elif args.format == "json":
+            from IPython.display import JSON, display
+
+            content = out.content
+            dump = getattr(content, "model_dump", None)
+            display(JSON(dump(mode="json") if dump else {"content": content}))
+
+    @staticmethod
+    def _run(agent: Any, prompt: str, session: str, user: str | None, stream: bool) -> Any:
+        from ..run_events import RunOutput
+
+        if not stream:
+            return agent.run(prompt, session_id=session, user_id=user)
+        out = None
+        for event in agent.run(prompt, stream=True, session_id=session, user_id=user):
+            if out is None:
+                out = RunOutput(event.ref)
+            out.apply(event)
+        return out
+
+    # -------------------------------------------------------------------------------- %agno
+
+    @line_magic
+    def agno(self, line: str) -> Any:
+        """%agno model ID | list | sessions [NAME] | runs [NAME] | trace [RUN] | memories USER | config |
+        new-session NAME | help"""
+        words = shlex.split(line)
+        if not words or words[0] == "help":
+            print(_HELP)
+            return None
+        command, rest = words[0], words[1:]
+        handler = getattr(self, f"_agno_{command.replace('-', '_')}", None)
+        if handler is None:
+            raise UsageError(f"%agno: unknown command {command!r}; commands: model, list, sessions, runs, trace, "
+                             f"memories, config, new-session, help.")
+        return self._guard(lambda: handler(*rest))
+
+    def _agno_model(self, model_id: str | None = None) -> None:
+        import os
+
+        if model_id is None:
+            raise UsageError("%agno model: give a model id, e.g. %agno model openai/gpt-4o-mini")
+        os.environ["AGNO_NB_MODEL"] = model_id
+        print(f"default model for agents without --model: {model_id}")
+
+    def _agno_list(self) -> Any:
+        import pandas
+
+        from ..agent.agent import Agent
+
+        rows = [{"name": k, "model": v.model if isinstance(v.model, str) or v.model is None else v.model.id,
+                 "tools": ", ".join(v.functions), "store": getattr(v.store(), "location", None)}
+                for k, v in self.ns.items() if isinstance(v, Agent) and not k.startswith("_")]
+        return pandas.DataFrame(rows, columns=["name", "model", "tools", "store"])
+
+    def _agno_sessions(self, name: str | None = None) -> Any:
+        from ..storage.analyst import sessions
+
+        if name is None:
+            return sessions()
+        agent = self._agent(name)
+        return sessions(agent.store(), agent_id=agent.id)
+
+    def _agno_runs(self, name: str | None = None) -> Any:
+        from ..storage.analyst import runs
+
+        if name is None:
+            return runs()
+        agent = self._agent(name)
+        session = self.sessions.get(name)
+        if session is None:
+            raise UsageError(f"%agno runs {name}: no conversation with {name} in this notebook yet.")
+        return runs(agent.store(), session_id=session)
+
+    def _agno_trace(self, run_id: str | None = None) -> None:
+        from IPython.display import display
+
+        from .trace import TraceView
+
+        if run_id is None:
+            if self.last_run is None:
+                raise UsageError("%agno trace: no run yet in this notebook; pass a run id to load one from the store.")
+            display(TraceView.from_events(self.last_run.events).bundle(), raw=True)
+            return
+        from .stored import trace_from_store
+
+        display(trace_from_store(run_id), raw=True)
+
+    def _agno_memories(self, user: str | None = None) -> Any:
+        from ..storage.analyst import memories
+
+        if user is None:
+            raise UsageError("%agno memories: whose? e.g. %agno memories ana")
+        return memories(user)
+
+    def _agno_config(self) -> Any:
+        import os
+
+        from ..storage import default_store
+
+        store = default_store()
+        return {"model": os.environ.get("AGNO_NB_MODEL") or "openai/gpt-4o-mini (default)",
+                "store": store.location if store is not None else None,
+                "agents": list(self._agno_list()["name"]),
+                "sessions": dict(self.sessions)}
+
+    def _agno_new_session(self, name: str | None = None) -> None:
+        if name is None:
+            raise UsageError("%agno new-session: which agent? e.g. %agno new-session analyst")
+        self._agent(name)
+        self.sessions.pop(name, None)
+        print(f"{name}: the next question starts a new conversation")
+
+
+_HELP = """agno_nb magics
+  %%agent NAME [--model ID] [--tools a,b] [--db PATH] [--output-schema Cls] [--markdown]
+               [--description TEXT] [--history N] [--memory] [--user U] [--tool-call-limit N]
+      body: the agent's instructions. Tools: notebook functions/toolkits, or dataframes, reasoning.
+  %%ask NAME [--session S] [--user U] [-o VAR] [--no-stream] [--format markdown|text|json]
+      body: the prompt; {var} is filled from the notebook (a DataFrame as its schema + preview).
+  %ask NAME prompt...
+  %agno model ID | list | sessions [NAME] | runs [NAME] | trace [RUN_ID] | memories USER | config
+  %agno new-session NAME | help"""
+

@@ -1,0 +1,260 @@
+"""The trace of a run as a tree of spans, built incrementally from its events.
+
+``TraceView.add(event)`` is O(1) per event, so a run with thousands of events stays cheap; rendering
+(``bundle()``) happens only as often as the live display asks. The bundle carries three forms:
+``application/vnd.agno-nb.trace+json`` for the JupyterLab extension, a self-contained ``text/html``
+that renders anywhere without a kernel (JupyterLab, Notebook 7, VS Code, a saved notebook), and a
+short ``text/plain``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable
+
+from .. import run_events as ev
+
+__all__ = ["TraceView", "MIME_TYPE"]
+
+MIME_TYPE = "application/vnd.agno-nb.trace+json"
+_PREVIEW = 600  # characters of a tool argument or result shown in the view
+
+
+class Span:
+    __slots__ = ("id", "kind", "name", "start", "end", "status", "attrs", "children")
+
+    def __init__(self, id: str, kind: str, name: str, start: float, attrs: dict[str, Any] | None = None):
+        self.id = id
+        self.kind = kind
+        self.name = name
+        self.start = start
+        self.end: float | None = None
+        self.status = "running"
+        self.attrs = attrs or {}
+        self.children: list[Span] = []
+
+    def to_json(self, t0: float) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "name": self.name, "status": self.status,
+                "start": round(self.start - t0, 6),
+                "duration": round(self.end - self.start, 6) if self.end is not None else None,
+                "attrs": self.attrs, "children": [c.to_json(t0) for c in self.children]}
+
+
+class TraceView:
+    """Folds events into spans: run -> model requests, tool calls, reasoning, guardrails, pauses."""
+
+    def __init__(self) -> None:
+        self.root: Span | None = None
+        self.spans: dict[str, Span] = {}
+        self.answer_parts: list[str] = []
+        self.answer: Any = None
+        self.totals = {"input_tokens": 0, "output_tokens": 0, "model_requests": 0, "tool_calls": 0,
+                       "cost": None, "ttft": None, "duration": None}
+        self.requirements: list[dict[str, Any]] = []
+        self.error: str | None = None
+        self.events = 0
+        self.run_id: str | None = None
+        self.agent: str | None = None
+        self._t0 = 0.0
+
+    @classmethod
+    def from_events(cls, events: Iterable[ev.Event]) -> "TraceView":
+        view = cls()
+        for event in events:
+            view.add(event)
+        return view
+
+    # ------------------------------------------------------------------------------- folding
+
+    def add(self, event: ev.Event) -> None:
+        self.events += 1
+        handler = _HANDLERS.get(type(event))
+        if handler is not None:
+            handler(self, event)
+
+    def _child(self, event: ev.Event, kind: str, name: str, attrs: dict[str, Any]) -> Span:
+        span = Span(event.span_id, kind, name, event.ts, attrs)
+        parent = self.spans.get(event.parent_span_id or "") or self.root
+        if parent is not None and parent is not span:
+            parent.children.append(span)
+        self.spans[span.id] = span
+        return span
+
+    def _run_started(self, e: ev.RunStarted) -> None:
+        if self.root is not None:  # a continued run: keep the tree, reopen the root
+            self.root.status = "running"
+            return
+        self.run_id, self.agent, self._t0 = e.run_id, e.ref.emitter_name or e.ref.emitter_id, e.ts
+        self.root = Span(e.span_id, "run", self.agent or "agent", e.ts,
+                         {"model": e.model, "input": _preview(e.input), "session_id": e.session_id})
+        self.spans[e.span_id] = self.root
+
+    def _model_started(self, e: ev.ModelRequestStarted) -> None:
+        self._child(e, "model", e.model, {"attempt": e.attempt, "transport": e.transport})
+
+    def _model_completed(self, e: ev.ModelRequestCompleted) -> None:
+        span = self.spans.get(e.span_id) or self._child(e, "model", e.model, {})
+        span.end, span.status = e.ts, "ok"
+        span.attrs.update(input_tokens=e.input_tokens, output_tokens=e.output_tokens, latency=round(e.latency, 6),
+                          ttft=round(e.ttft, 6) if e.ttft is not None else None, cost=e.cost,
+                          finish_reason=e.finish_reason)
+        t = self.totals
+        t["input_tokens"] += e.input_tokens
+        t["output_tokens"] += e.output_tokens
+        t["model_requests"] += 1
+        if e.cost is not None:
+            t["cost"] = (t["cost"] or 0.0) + e.cost
+        if t["ttft"] is None and e.ttft is not None:
+            t["ttft"] = round(e.ts - self._t0 - e.latency + e.ttft, 6)
+
+    def _model_failed(self, e: ev.ModelRequestFailed) -> None:
+        span = self.spans.get(e.span_id)
+        if span is not None:
+            span.end, span.status = e.ts, "error"
+            span.attrs.update(error=e.error, retry_in=e.retry_in)
+
+    def _delta(self, e: ev.RunContentDelta) -> None:
+        self.answer_parts.append(e.content)
+
+    def _reasoning_delta(self, e: ev.ReasoningContentDelta) -> None:
+        span = self.spans.get(e.span_id)
+        if span is not None:
+            span.attrs["reasoning"] = span.attrs.get("reasoning", "") + e.content
+
+    def _tool_started(self, e: ev.ToolCallStarted) -> None:
+        self._child(e, "tool", e.tool_name, {"arguments": _preview(e.arguments), "tool_call_id": e.tool_call_id})
+
+    def _tool_completed(self, e: ev.ToolCallCompleted) -> None:
+        span = self.spans.get(e.span_id) or self._child(e, "tool", e.tool_name, {})
+        span.end, span.status = e.ts, "ok"
+        span.attrs.update(result=_preview(e.result), cached=e.cached)
+        self.totals["tool_calls"] += 1
+
+    def _tool_error(self, e: ev.ToolCallError) -> None:
+        span = self.spans.get(e.span_id) or self._child(e, "tool", e.tool_name, {})
+        span.end, span.status = e.ts, "error"
+        span.attrs.update(error=e.error, error_type=e.error_type)
+        self.totals["tool_calls"] += 1
+
+    def _tool_paused(self, e: ev.ToolCallPaused) -> None:
+        span = self._child(e, "tool", e.tool_name, {"arguments": _preview(e.arguments), "awaiting": e.kind,
+                                                    "tool_call_id": e.tool_call_id})
+        span.status = "paused"
+
+    def _tool_rejected(self, e: ev.ToolCallRejected) -> None:
+        span = self._child(e, "tool", e.tool_name, {"arguments": _preview(e.arguments), "reason": e.reason})
+        span.end, span.status = e.ts, "rejected"
+
+    def _paused(self, e: ev.RunPaused) -> None:
+        self.requirements = [r.to_dict() for r in e.requirements]
+        if self.root is not None:
+            self.root.status = "paused"
+        for span in self.spans.values():  # the pending calls are now decided elsewhere
+            if span.status == "paused":
+                span.end = e.ts
+
+    def _continued(self, e: ev.RunContinued) -> None:
+        self.requirements = []
+        if self.root is not None:
+            self.root.status = "running"
+        for span in list(self.spans.values()):
+            if span.status == "paused":
+                span.status = "decided"
+
+    def _reasoning_step(self, e: ev.ReasoningStep) -> None:
+        span = self._child(e, "reasoning", e.title, {"reasoning": e.reasoning, "action": e.action,
+                                                     "result": e.result, "confidence": e.confidence})
+        span.end, span.status = e.ts, "ok"
+
+    def _guardrail(self, e: ev.GuardrailTripped) -> None:
+        span = self._child(e, "guardrail", e.guardrail, {"reason": e.reason, "stage": e.stage})
+        span.end, span.status = e.ts, "blocked"
+
+    def _validation(self, e: ev.OutputValidationFailed) -> None:
+        span = self._child(e, "validation", "output validation", {"error": e.error, "repairing": e.repairing})
+        span.end, span.status = e.ts, "error"
+
+    def _end(self, e: ev.Event, status: str, answer: Any = None, error: str | None = None) -> None:
+        if self.root is not None:
+            self.root.end, self.root.status = e.ts, status
+        self.totals["duration"] = round(e.ts - self._t0, 6)
+        if answer is not None:
+            self.answer = answer
+        self.error = error
+
+    def _completed(self, e: ev.RunCompleted) -> None:
+        self._end(e, e.status, e.content, e.reason if e.status != "completed" else None)
+
+    def _error(self, e: ev.RunError) -> None:
+        self._end(e, "error", None, f"{e.error_type}: {e.error}")
+
+    def _cancelled(self, e: ev.RunCancelled) -> None:
+        self._end(e, "cancelled", None, e.reason)
+
+    # ----------------------------------------------------------------------------- rendering
+
+    @property
+    def status(self) -> str:
+        return self.root.status if self.root is not None else "pending"
+
+    def answer_text(self) -> str:
+        if self.answer is None:
+            return "".join(self.answer_parts)
+        if isinstance(self.answer, str):
+            return self.answer
+        dump = getattr(self.answer, "model_dump_json", None)
+        return dump(indent=2) if dump else json.dumps(self.answer, default=str, indent=2)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": 1, "run_id": self.run_id, "agent": self.agent, "status": self.status,
+                "totals": self.totals, "answer": self.answer_text(), "error": self.error,
+                "requirements": self.requirements, "events": self.events,
+                "root": self.root.to_json(self._t0) if self.root is not None else None}
+
+    def to_text(self) -> str:
+        t = self.totals
+        head = (f"[{self.status}] {self.agent or 'agent'}: {t['model_requests']} model request(s), "
+                f"{t['tool_calls']} tool call(s), {t['input_tokens']}+{t['output_tokens']} tokens"
+                + (f", {t['duration']:.3f}s" if t["duration"] is not None else ""))
+        body = self.error or self.answer_text()
+        return f"{head}\n{body}" if body else head
+
+    def to_html(self) -> str:
+        from .render import render_html
+
+        return render_html(self.to_json())
+
+    def bundle(self) -> dict[str, Any]:
+        data = self.to_json()
+        from .render import render_html
+
+        return {MIME_TYPE: data, "text/html": render_html(data), "text/plain": self.to_text()}
+
+
+def _preview(value: Any) -> Any:
+    if isinstance(value, (int, float, bool)) or value is None:
+        return value
+    if isinstance(value, str):
+        text = value
+    else:
+        dump = getattr(value, "model_dump_json", None)
+        try:
+            text = dump() if dump else json.dumps(value, default=str, ensure_ascii=False)
+        except (TypeError, ValueError):
+            text = str(value)
+        if len(text) <= _PREVIEW:
+            return value if isinstance(value, (dict, list)) else text
+    return text if len(text) <= _PREVIEW else text[:_PREVIEW] + f"... ({len(text):,} characters)"
+
+
+_HANDLERS = {
+    ev.RunStarted: TraceView._run_started, ev.ModelRequestStarted: TraceView._model_started,
+    ev.ModelRequestCompleted: TraceView._model_completed, ev.ModelRequestFailed: TraceView._model_failed,
+    ev.RunContentDelta: TraceView._delta, ev.ReasoningContentDelta: TraceView._reasoning_delta,
+    ev.ToolCallStarted: TraceView._tool_started, ev.ToolCallCompleted: TraceView._tool_completed,
+    ev.ToolCallError: TraceView._tool_error, ev.ToolCallPaused: TraceView._tool_paused,
+    ev.ToolCallRejected: TraceView._tool_rejected, ev.RunPaused: TraceView._paused,
+    ev.RunContinued: TraceView._continued, ev.ReasoningStep: TraceView._reasoning_step,
+    ev.GuardrailTripped: TraceView._guardrail, ev.OutputValidationFailed: TraceView._validation,
+    ev.RunCompleted: TraceView._completed, ev.RunError: TraceView._error, ev.RunCancelled: TraceView._cancelled,
+}
