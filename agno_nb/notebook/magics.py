@@ -173,7 +173,9 @@ class AgnoMagics(Magics):
         from ..agent.agent import Agent
         from ..models.base import Model
 
-        model = self.ns.get(args.model) if args.model and isinstance(self.ns.get(args.model), Model) else args.model
+        # --model names a model id, or a notebook variable holding a Model or an id
+        named = self.ns.get(args.model) if args.model and args.model.isidentifier() else None
+        model = named if isinstance(named, (Model, str)) else args.model
 
         def build() -> Any:
             agent = Agent(name=args.name, model=model, instructions=cell.strip(), tools=self._tools(args.tools),
