@@ -192,6 +192,10 @@ def main() -> None:
 
         print()
         storage.main()
+    import trace_view
+
+    print()
+    trace_view.main()
 
 
 if __name__ == "__main__":
