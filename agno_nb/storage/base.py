@@ -107,8 +107,15 @@ class Store:
                 f"left untouched.")
         for migration in MIGRATIONS:
             if migration.version > current:
-                for statement in migration.statements(self.json_type):
-                    cur.execute(statement)
+                try:
+                    for statement in migration.statements(self.json_type):
+                        cur.execute(statement)
+                except StoreError:
+                    raise
+                except Exception as exc:  # the driver's own error: say which step failed; nothing is kept
+                    raise StoreSchemaError(
+                        f"Migrating {self.location} to schema version {migration.version} "
+                        f"({migration.description}) failed: {exc}. The store was left at version {current}.") from None
                 cur.execute("INSERT INTO schema_version VALUES (?, ?, ?)",
                             [migration.version, time.time(), migration.description])
 
@@ -209,10 +216,13 @@ class Store:
                                  f"{source.name or session_id} (fork)", source.state, source.summary, now, now,
                                  len(runs))
             self._save_session(cur, fork)
+            renamed = {run["run_id"]: f"{run['run_id']}:{new_session_id}" for run in runs}
             for run in runs:
                 old_id = run["run_id"]
-                run["run_id"] = f"{old_id}:{new_session_id}"
+                run["run_id"] = renamed[old_id]
                 run["session_id"] = new_session_id
+                # member runs point at the forked parent, never back into the source session
+                run["parent_run_id"] = renamed.get(run["parent_run_id"], run["parent_run_id"])
                 cur.execute(f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}) VALUES "
                             f"({', '.join('?' * len(_RUN_COLUMNS))})", [run[c] for c in _RUN_COLUMNS])
                 cur.execute(f"INSERT INTO events SELECT ?, seq, type, span_id, parent_span_id, ts, payload "
@@ -238,6 +248,9 @@ class Store:
                 cur.execute(insert + " ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, "
                             "content = excluded.content, messages = excluded.messages, metrics = excluded.metrics, "
                             "error = excluded.error, updated_at = excluded.updated_at", row)
+                if events:  # a re-save of the same events replaces them instead of doubling them
+                    cur.execute("DELETE FROM events WHERE run_id = ? AND seq >= ?",
+                                [run.run_id, min(e[1] for e in events)])
             else:
                 cur.execute(insert, row)
             if events:
@@ -314,7 +327,8 @@ class Store:
             raise StoreError("Memories belong to a user: pass user_id.")
         with self.transaction() as cur:
             cur.execute(f"SELECT {', '.join(_MEMORY_COLUMNS)} FROM memories WHERE user_id = ? "
-                        f"ORDER BY updated_at DESC" + (f" LIMIT {int(limit)}" if limit else ""), [user_id])
+                        f"ORDER BY updated_at DESC" + (f" LIMIT {int(limit)}" if limit is not None else ""),
+                        [user_id])
             rows = cur.fetchall()
         records = [MemoryRecord(**dict(zip(_MEMORY_COLUMNS, row))) for row in rows]
         for record in records:

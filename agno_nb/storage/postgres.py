@@ -23,8 +23,22 @@ _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 def redact_dsn(dsn: str) -> str:
     """The DSN with any password replaced by ``***`` (URL and key=value forms)."""
-    dsn = re.sub(r"(://[^:/@]+:)[^@]*(@)", r"\1***\2", dsn)
+    # up to the LAST @ of the authority: a password may hold an unencoded @
+    dsn = re.sub(r"(://[^:/@]+:)[^/]*(@)", r"\1***\2", dsn)
     return re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", dsn, flags=re.IGNORECASE)
+
+
+_QUOTED = re.compile(r"('(?:[^']|'')*'|\"(?:[^\"]|\"\")*\")")
+
+
+def _placeholders(query: str) -> str:
+    """``?`` -> ``%s`` and ``%`` -> ``%%``, outside quoted literals and identifiers only."""
+    parts = _QUOTED.split(query)
+    for i in range(0, len(parts), 2):  # even parts are outside quotes
+        parts[i] = parts[i].replace("%", "%%").replace("?", "%s")
+    for i in range(1, len(parts), 2):
+        parts[i] = parts[i].replace("%", "%%")
+    return "".join(parts)
 
 
 class _Cursor:
@@ -36,7 +50,7 @@ class _Cursor:
         self._cur = cur
 
     def execute(self, query: str, params: Iterable[Any] | None = None) -> "_Cursor":
-        self._cur.execute(query.replace("%", "%%").replace("?", "%s") if params else query, params or None)
+        self._cur.execute(_placeholders(query) if params else query, params or None)
         return self
 
     def fetchall(self) -> list[tuple]:
@@ -45,6 +59,10 @@ class _Cursor:
     @property
     def description(self) -> Any:
         return self._cur.description
+
+    @property
+    def rowcount(self) -> int:
+        return self._cur.rowcount
 
     def copy(self, statement: str) -> Any:
         return self._cur.copy(statement)
@@ -121,5 +139,7 @@ class PostgresStore(Store):
 
         with self.transaction() as cur:
             cur.execute(query, list(params or ()))
-            names = [column.name for column in cur.description or ()]
+            if cur.description is None:  # UPDATE / INSERT / DDL: no rows, report how many changed
+                return pandas.DataFrame({"Count": [cur.rowcount]})
+            names = [column.name for column in cur.description]
             return pandas.DataFrame(cur.fetchall(), columns=names)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from typing import Any
 
@@ -10,19 +11,40 @@ __all__ = ["SessionRecord", "RunRecord", "MemoryRecord", "to_json", "from_json"]
 
 
 def to_json(value: Any) -> str | None:
-    """JSON text for a column; pydantic objects and other non-JSON values degrade gracefully."""
+    """JSON text for a column; pydantic objects and other non-JSON values degrade gracefully.
+
+    Strict JSON, because PostgreSQL's JSONB is: NaN and infinities become null, and the NUL character
+    (which no PostgreSQL text can hold) becomes U+FFFD.
+    """
     if value is None:
         return None
     dump = getattr(value, "model_dump", None)
     if dump is not None:
         value = dump(mode="json")
-    return json.dumps(value, default=_fallback, ensure_ascii=False)
+    try:
+        text = json.dumps(value, default=_fallback, ensure_ascii=False, allow_nan=False)
+    except ValueError:  # NaN or infinity somewhere inside
+        text = json.dumps(_finite(value), default=_fallback, ensure_ascii=False, allow_nan=False)
+    return text.replace("\\u0000", "\\ufffd") if "\\u0000" in text else text
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    dump = getattr(value, "model_dump", None)
+    return _finite(dump(mode="json")) if dump is not None else value
 
 
 def _fallback(value: Any) -> Any:
     dump = getattr(value, "model_dump", None)
     if dump is not None:
         return dump(mode="json")
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return value.item()
     return str(value)
 
 
