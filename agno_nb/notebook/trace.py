@@ -155,8 +155,12 @@ class TraceView:
 
     def _continued(self, e: ev.RunContinued) -> None:
         self.requirements = []
-        if self.root is not None:
-            self.root.status = "running"
+        if self.root is None:  # the view of a continuation alone: the run span is the parent span
+            self.run_id, self.agent, self._t0 = e.run_id, e.ref.emitter_name or e.ref.emitter_id, e.ts
+            self.root = Span(e.parent_span_id or e.span_id, "run", self.agent or "agent", e.ts,
+                             {"continued": True, "session_id": e.session_id})
+            self.spans[self.root.id] = self.root
+        self.root.status = "running"
         for span in list(self.spans.values()):
             if span.status == "paused":
                 span.status = "decided"
