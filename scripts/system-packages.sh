@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Debian packages the tests use: PostgreSQL (the PostgresStore suite starts its own server).
+# Debian packages the tests use: PostgreSQL (the PostgresStore suite starts its own server) and Chromium
+# (tests/test_browser.py drives it with Playwright; Playwright never downloads a browser here).
 # Installed only when missing; needs root (CI and the dev machines run as root).
 set -euo pipefail
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "system-packages: missing ${missing[*]}; install them (sudo apt-get install ${missing[*]})" >&2
