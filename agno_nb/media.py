@@ -168,25 +168,45 @@ async def _fetch(url: str) -> bytes:
             return await response.read()
 
 
-def strip_media(messages: list[dict[str, Any]], media: list[Media]) -> list[dict[str, Any]]:
-    """The messages with media parts replaced by references (for storage)."""
-    if not media:
-        return messages
+def strip_media(messages: list[dict[str, Any]], media: list[Media] = ()) -> list[dict[str, Any]]:
+    """The messages with media parts replaced by references (for storage).
+
+    ``media`` (the run's own objects, in order) gives references with paths and names; parts without
+    one (a continued run's, say) are described from the part itself: the sha256 of inline data, or the URL.
+    """
     refs = [m.reference() for m in media]
     stripped = []
     for message in messages:
         content = message.get("content")
-        if isinstance(content, list):
-            kept, i = [], 0
+        if isinstance(content, list) and any(p.get("type") in _MEDIA_PARTS for p in content):
+            kept = []
             for part in content:
-                if part.get("type") in ("image_url", "input_audio", "file") and i < len(refs):
-                    kept.append(refs[i])
-                    i += 1
+                if part.get("type") in _MEDIA_PARTS:
+                    kept.append(refs.pop(0) if refs else _reference_of_part(part))
                 else:
                     kept.append(part)
             message = {**message, "content": kept}
         stripped.append(message)
     return stripped
+
+
+_MEDIA_PARTS = {"image_url": "image", "input_audio": "audio", "file": "file"}
+
+
+def _reference_of_part(part: dict[str, Any]) -> dict[str, Any]:
+    kind = _MEDIA_PARTS[part["type"]]
+    body = part.get(part["type"]) or {}
+    source = body.get("url") or body.get("data") or body.get("file_data") or body.get("file_id") or ""
+    ref: dict[str, Any] = {"type": "media_ref", "kind": kind, "mime_type": body.get("format")}
+    if source.startswith("data:") or part["type"] == "input_audio":
+        header, _, data = source.partition(",") if source.startswith("data:") else ("", "", source)
+        ref["mime_type"] = header[5:].split(";")[0] or ref["mime_type"]
+        ref["sha256"] = hashlib.sha256(base64.b64decode(data or b"")).hexdigest()
+    else:
+        ref["url"], ref["sha256"] = source, None
+    if body.get("filename"):
+        ref["name"] = body["filename"]
+    return ref
 
 
 def describe_refs(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -409,6 +409,7 @@ class RunPaused(Event):
         out.status = RunStatus.PAUSED
         out.requirements = self.requirements
         out.paused = self.paused
+        self.paused.metrics = out.metrics.to_dict()  # the continuation starts from these totals
         out.messages = self.paused.messages
         out.session_state = self.paused.session_state
         out.status_reason = f"waiting for {len(self.requirements)} tool call(s)"

@@ -270,6 +270,8 @@ class Agent(AgentSessions):
 
     def store(self) -> "Store | None":
         """The store this agent writes to: ``db=``, else the default store, else ``None``."""
+        if self._internal:  # agno_nb's own helper agents (reasoning, memories) keep no runs of their own
+            return None
         if self._store is None:
             if self.db is not None:
                 from ..storage import open_store
@@ -485,6 +487,9 @@ class Agent(AgentSessions):
         paused = self._load_paused(run)
         decisions = check_resolved(list(requirements if requirements is not None else paused.requirements),
                                    paused.requirements)
+        if paused.continued:
+            raise ConfigurationError(f"Run {paused.run_id} was already continued; a paused run goes on once. "
+                                     f"Use the RunOutput of that continuation instead.")
         model = self.resolved_model()
         native = self.output_schema is not None and not self.use_json_mode and model.supports_native_schema
         ref = RunRef(paused.run_id, paused.session_id, paused.user_id, "agent", self.name, self.id)
@@ -496,6 +501,7 @@ class Agent(AgentSessions):
         plan.messages = list(paused.messages)
         plan.own_from = paused.own_from
         plan.resumed_from = paused
+        paused.continued = True
         plan.observers = observers_for(self, ref)
         state = LoopState(paused.run_span, paused.tool_calls_made, paused.repaired, list(paused.shown))
         return plan, (decisions, state)

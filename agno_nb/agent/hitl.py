@@ -127,7 +127,7 @@ class PausedRun:
 
     __slots__ = ("run_id", "run_span", "session_id", "user_id", "messages", "own_from", "input", "session_state",
                  "context", "requirements", "tool_calls_made", "shown", "repaired", "metrics", "event_count",
-                 "created_at")
+                 "created_at", "continued")
 
     def __init__(self, run_id: str, run_span: str, session_id: str | None, user_id: str | None,
                  messages: list[dict], own_from: int, input: Any, session_state: dict, context: dict,
@@ -149,9 +149,11 @@ class PausedRun:
         self.metrics = metrics
         self.event_count = event_count
         self.created_at = created_at
+        #: set when a continuation starts: a paused run goes on once (its approved tools must not run twice)
+        self.continued = False
 
     def to_dict(self) -> dict[str, Any]:
-        data = {name: getattr(self, name) for name in self.__slots__}
+        data = {name: getattr(self, name) for name in self.__slots__ if name != "continued"}
         data["requirements"] = [r.to_dict() for r in self.requirements]
         return data
 
@@ -159,4 +161,4 @@ class PausedRun:
     def from_dict(cls, data: dict[str, Any]) -> "PausedRun":
         data = dict(data)
         data["requirements"] = [Requirement.from_dict(r) for r in data["requirements"]]
-        return cls(**{k: data.get(k) for k in cls.__slots__})
+        return cls(**{k: data.get(k) for k in cls.__slots__ if k != "continued"})

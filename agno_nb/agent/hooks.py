@@ -75,23 +75,29 @@ async def run_pre_hooks(plan: "RunPlan") -> None:
     hooks = plan.agent.pre_hooks
     if not hooks:
         return
-    from .prompt import user_message
-
     for hook in hooks:
         try:
             replaced = await call_hook(hook, input=plan.input, run_input=plan.input, run_context=plan.ctx,
                                        agent=plan.agent, session_state=plan.ctx.session_state)
         except GuardrailTripped as trip:
-            if trip.redacted is not None:  # what gets stored instead of the blocked input
-                plan.input = trip.redacted
-                plan.messages[-1] = user_message(trip.redacted)
-            else:
-                plan.input = "[blocked input withheld]"
-                plan.messages[-1] = user_message(plan.input)
+            # what gets stored (and traced) instead of the blocked input
+            _replace_input(plan, trip.redacted if trip.redacted is not None else "[blocked input withheld]")
             raise
         if replaced is not None:
-            plan.input = replaced
-            plan.messages[-1] = user_message(replaced)
+            _replace_input(plan, replaced)
+
+
+def _replace_input(plan: "RunPlan", new_input: Any) -> None:
+    """Swap the run's input text, keeping any images, audio or files sent with it."""
+    from .prompt import user_message
+
+    plan.input = new_input
+    message = plan.messages[-1]
+    replacement = user_message(new_input)
+    if isinstance(message.get("content"), list) and isinstance(replacement["content"], str):
+        parts = [p for p in message["content"] if p.get("type") != "text"]
+        replacement = {"role": "user", "content": [{"type": "text", "text": replacement["content"]}, *parts]}
+    plan.messages[-1] = replacement
 
 
 async def run_post_hooks(plan: "RunPlan", content: Any) -> Any:
@@ -102,6 +108,9 @@ async def run_post_hooks(plan: "RunPlan", content: Any) -> Any:
                                        agent=plan.agent, session_state=plan.ctx.session_state)
         except GuardrailTripped as trip:
             trip.stage = "output"
+            if plan.messages and plan.messages[-1].get("role") == "assistant":
+                # the blocked answer is neither returned nor kept in the conversation or the store
+                plan.messages[-1] = {"role": "assistant", "content": f"[answer blocked by {trip.guardrail}]"}
             raise
         if replaced is not None:
             content = replaced

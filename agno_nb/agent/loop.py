@@ -42,8 +42,16 @@ async def run_loop(plan: RunPlan, decisions: list[Requirement] | None = None,
     plan.ctx.ref, plan.ctx.run_span = ref, run_span
     try:
         if decisions is None:
+            # Input hooks first, so RunStarted (traced, stored) carries the input as the hooks left it:
+            # masked or withheld when a guardrail trips, never the raw text.
+            early: BaseException | None = None
+            try:
+                await run_pre_hooks(plan)
+            except Exception as exc:
+                early = exc
             yield RunStarted(ref, run_span, None, plan.model.id, plan.input)
-            await run_pre_hooks(plan)
+            if early is not None:
+                raise early
             if plan.agent.reasoning:
                 from .reasoning import reasoning_pass
 

@@ -87,11 +87,9 @@ async def save_run(agent: "Agent", plan: "RunPlan", out: RunOutput, store: "Stor
     """
     ctx = plan.ctx
     status = out.status if out.status != RunStatus.RUNNING else RunStatus.CANCELLED
-    own_messages = plan.messages[plan.own_from:]
-    if plan.media:
-        from ..media import strip_media
+    from ..media import strip_media
 
-        own_messages = strip_media(own_messages, plan.media)
+    own_messages = strip_media(plan.messages[plan.own_from:], plan.media)
     continuing = plan.resumed_from is not None
     run = RunRecord(out.run_id, ctx.session_id, component_type="agent", component_id=agent.id,
                     component_name=agent.name, user_id=ctx.user_id, status=status, input=_jsonable(plan.input),

@@ -17,9 +17,13 @@ __all__ = ["PromptInjectionGuardrail", "injection_score", "PATTERNS"]
 _I = re.IGNORECASE
 #: (family, weight, pattern)
 PATTERNS: list[tuple[str, float, re.Pattern]] = [
-    ("override", 0.85, re.compile(r"\b(ignore|disregard|forget|override|skip)\b[^.\n]{0,40}\b(previous|prior|above|"
-                                  r"earlier|all|any|your|the|system)\b[^.\n]{0,30}\b(instructions?|prompts?|rules|"
-                                  r"directions|guidelines|context|messages?)\b", _I)),
+    # "ignore my previous message" is a person correcting themselves, not an attack: no first person
+    ("override", 0.85, re.compile(r"\b(ignore|disregard|forget|override|skip)\b(?!\s+(my|our)\b)[^.\n]{0,40}"
+                                  r"\b(previous|prior|above|earlier|all|any|your|the|system)\b[^.\n]{0,30}"
+                                  r"\b(instructions?|prompts?|rules|directions|guidelines|context|messages?)\b"
+                                  r"|\b(ignore|disregard|forget)\s+(the above|everything|all of the above|all that)\b"
+                                  r"|\b(disregard|forget|ignore)\b[^.\n]{0,30}\b(you were told|you've been told|"
+                                  r"you have been told|was said before)\b", _I)),
     ("new_instructions", 0.5, re.compile(r"\b(new|updated|real|actual|revised)\s+(instructions?|rules|system prompt)"
                                          r"\s*[:\-]", _I)),
     ("extraction", 0.75, re.compile(r"\b(reveal|print|show|repeat|output|leak|tell me|what (is|are))\b[^.\n]{0,40}"
@@ -30,8 +34,9 @@ PATTERNS: list[tuple[str, float, re.Pattern]] = [
                                 r"restrictions)|without (rules|limits|restrictions|filters))", _I)),
     ("jailbreak_terms", 0.6, re.compile(r"\b(jailbreak|do anything now|developer mode|god mode|DAN mode|"
                                         r"sudo mode)\b", _I)),
-    ("bypass", 0.55, re.compile(r"\b(bypass|disable|turn off|circumvent|evade)\b[^.\n]{0,30}\b(safety|filters?|"
-                                r"guardrails?|restrictions|moderation|content policy|censorship)\b", _I)),
+    ("bypass", 0.55, re.compile(r"\b(bypass|disable|turn off|circumvent|evade)\b[^.\n]{0,30}\b(safety|"
+                                r"(safety|content|nsfw) filters?|guardrails?|restrictions|moderation|content policy|"
+                                r"censorship)\b", _I)),
     ("fake_markers", 0.5, re.compile(r"(<\s*/?\s*(system|assistant|im_start|im_end)\s*>|\[/?(SYSTEM|INST)\]|"
                                      r"^\s*#{2,}\s*(system|instruction)s?\b|^\s*(system|assistant)\s*:)", _I | re.M)),
     ("priority", 0.35, re.compile(r"\b(most important|highest priority|top priority|must obey|you must comply)\b", _I)),

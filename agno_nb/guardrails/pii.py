@@ -17,7 +17,10 @@ _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9
 _CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
 _SSN = re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])")
-_PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,4}){2,4}(?![\w])")
+_PHONE = re.compile(r"(?<![\w+(])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]\d{1,4}){1,5}(?![\w])"
+                    r"|(?<![\w+(])(?:\+\d{1,3}[ .-]?)?\(\d{1,4}\)[ .-]?\d{2,4}(?:[ .-]\d{2,4}){1,3}(?![\w])")
+#: 125.000.000 or 331 900 000: an amount with thousands separators, not a phone number
+_THOUSANDS = re.compile(r"^\d{1,3}(?:([ .,])\d{3})(?:\1\d{3})*$")
 
 
 def _luhn(digits: str) -> bool:
@@ -48,7 +51,11 @@ def _card_ok(text: str) -> bool:
 
 def _phone_ok(text: str) -> bool:
     digits = re.sub(r"\D", "", text)
-    return 9 <= len(digits) <= 15
+    if not 9 <= len(digits) <= 15 or _THOUSANDS.match(text.strip()):
+        return False
+    # A bare run of digit groups needs a phone-like shape: a +country code, an (area code), or at
+    # least three groups (dates and ids like 2026-11-24 or 12-345 are not phones).
+    return text.lstrip().startswith(("+", "(")) or len(re.findall(r"\d+", text)) >= 3
 
 
 #: entity -> (pattern, validator, placeholder); checked in this order, so a card is not also a phone

@@ -21,6 +21,8 @@ def load_ipython_extension(ipython: Any) -> None:
 
     ipython.register_magics(AgnoMagics)
     add_run_observer(live_trace_factory)
+    if _ask_line not in ipython.input_transformers_cleanup:
+        ipython.input_transformers_cleanup.append(_ask_line)
     if storage.default_store() is None:
         storage.set_default_store(DuckDBStore("agno.duckdb", shared=True))
 
@@ -30,3 +32,13 @@ def unload_ipython_extension(ipython: Any) -> None:
     from .live import live_trace_factory
 
     remove_run_observer(live_trace_factory)
+    if _ask_line in ipython.input_transformers_cleanup:
+        ipython.input_transformers_cleanup.remove(_ask_line)
+
+
+def _ask_line(lines: list[str]) -> list[str]:
+    """``%ask NAME what is my name?``: a question ends with ``?``, which IPython would read as a
+    request for help on ``name``. Hand such one-line cells to the magic before that happens."""
+    if len(lines) == 1 and lines[0].startswith("%ask ") and lines[0].rstrip().endswith("?"):
+        return [f"get_ipython().run_line_magic('ask', {lines[0][5:].rstrip()!r})\n"]
+    return lines

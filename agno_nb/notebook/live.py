@@ -112,9 +112,14 @@ def approval_controls(agent: Any, event: RunPaused) -> Any:
         rows.append(w.VBox([header, field, w.HBox([approve, reject, reason]), status]))
 
     def on_go(_: Any) -> None:
+        from IPython import get_ipython
+
         go.disabled = True
         with output:
-            agent.continue_run(event.paused, requirements=requirements)
+            result = agent.continue_run(event.paused, requirements=requirements)
+        shell = get_ipython()
+        if shell is not None:  # the continued run's output, where the notebook looks for the latest one
+            shell.user_ns["_"] = result
 
     go.on_click(on_go)
     box = w.VBox([*rows, go, output])

@@ -246,8 +246,8 @@ def _preview(value: Any) -> Any:
             text = dump() if dump else json.dumps(value, default=str, ensure_ascii=False)
         except (TypeError, ValueError):
             text = str(value)
-        if len(text) <= _PREVIEW:
-            return value if isinstance(value, (dict, list)) else text
+        if len(text) <= _PREVIEW:  # small containers stay structured, as plain JSON values
+            return json.loads(text) if isinstance(value, (dict, list, tuple)) else text
     return text if len(text) <= _PREVIEW else text[:_PREVIEW] + f"... ({len(text):,} characters)"
 
 

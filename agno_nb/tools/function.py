@@ -178,8 +178,6 @@ class Function:
             if pname in INJECTED_PARAMETERS or _is_run_context(hints.get(pname)):
                 injected.append(pname)
                 continue
-            if pname in self.user_input_fields:
-                continue  # the person fills these in when the run pauses; the model never sees them
             annotation = hints.get(pname, Any)
             default = ... if param.default is param.empty else param.default
             fields[pname] = (annotation, Field(default, description=doc.params.get(pname) or None))
@@ -194,6 +192,10 @@ class Function:
                 f"Use JSON-friendly types (str, int, float, bool, Literal, list, dict, pydantic models).") from exc
         parameters.pop("title", None)
         parameters.pop("additionalProperties", None)
+        for field in self.user_input_fields:  # a person fills these in when the run pauses; never the model
+            parameters.get("properties", {}).pop(field, None)
+            if field in parameters.get("required", []):
+                parameters["required"].remove(field)
         for prop in parameters.get("properties", {}).values():
             prop.pop("title", None)
         parameters.setdefault("properties", {})
