@@ -12,7 +12,7 @@ import logging
 import threading
 from typing import Any, Coroutine
 
-from ._sync import _as_coroutine, _background_loop
+from ._sync import _background_loop
 
 __all__ = ["submit", "wait", "pending"]
 
@@ -25,15 +25,21 @@ def submit(coro: Coroutine[Any, Any, Any], *, what: str) -> concurrent.futures.F
     """Run ``coro`` in the background; ``what`` names it in the log if it fails."""
     import asyncio
 
-    future = asyncio.run_coroutine_threadsafe(_as_coroutine(coro), _background_loop())
+    async def logged() -> Any:
+        # Logged inside the task, so that by the time wait() sees it done, the failure is on record.
+        try:
+            return await coro
+        except Exception as exc:
+            _log.warning("agno_nb background task failed (%s): %s", what, exc)
+            raise
+
+    future = asyncio.run_coroutine_threadsafe(logged(), _background_loop())
     with _lock:
         _pending.add(future)
 
     def done(f: concurrent.futures.Future) -> None:
         with _lock:
             _pending.discard(f)
-        if not f.cancelled() and f.exception() is not None:
-            _log.warning("agno_nb background task failed (%s): %s", what, f.exception())
 
     future.add_done_callback(done)
     return future

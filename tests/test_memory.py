@@ -15,14 +15,12 @@ import time
 
 import pytest
 
-from agno_nb import Agent, ScriptedModel
-from agno_nb import background
+from agno_nb import Agent, ScriptedModel, background
 from agno_nb.errors import ConfigurationError, TemplateVariableError
 from agno_nb.memory import MemoryManager, SessionSummaryManager, search_memories
 from agno_nb.models.scripts import error, text, tool_call, tool_calls
 from agno_nb.run_events import RunStatus
 from agno_nb.storage import MemoryRecord, NotFoundError, SessionRecord
-
 
 # ------------------------------------------------------------------------------------------- helpers
 
@@ -37,7 +35,7 @@ def store(store):
 @pytest.fixture(autouse=True)
 def no_default_store(monkeypatch):
     """No test of this module may depend on (or write to) a process-wide default store."""
-    import agno_nb.storage as storage
+    from agno_nb import storage
 
     monkeypatch.delenv("AGNO_NB_DB", raising=False)
     monkeypatch.setattr(storage, "_default", None)
@@ -112,7 +110,7 @@ def remember(session_state: dict, key: str, value: str) -> str:
 
 
 def two_turn_session(store, session_id="s1", user_id="ada", **agent_kwargs) -> tuple[Agent, list]:
-    """A session with two plain exchanges: 'My name is Ada.' / 'Hello Ada.', 'I live in Lisbon.' / 'Nice city.'."""
+    """A session of two plain exchanges (``FIRST_TWO``)."""
     m, _ = model(text("Hello Ada."), text("Nice city."))
     agent = Agent(model=m, db=store, **agent_kwargs)
     outs = [agent.run("My name is Ada.", session_id=session_id, user_id=user_id),
@@ -167,7 +165,8 @@ def test_num_history_runs_limits_the_runs(store):
 
 def _tool_session(store) -> Agent:
     """Session 'base': two runs, each user -> assistant(tool call) -> tool -> assistant."""
-    m, _ = model(tool_call("get_weather", city="Paris"), text("a1"), tool_call("get_weather", city="Rome"), text("a2"))
+    m, _ = model(tool_call("get_weather", city="Paris"), text("a1"),
+                 tool_call("get_weather", city="Rome"), text("a2"))
     agent = Agent(model=m, db=store, tools=[get_weather])
     for q in ("q1", "q2"):
         assert agent.run(q, session_id="base").ok
@@ -187,8 +186,8 @@ def test_num_history_messages_caps_and_never_starts_mid_tool_exchange(store):
     for cap, history in expected.items():
         fork = base.fork_session("base", new_session_id=f"cap-{cap}")
         m, rec = model(text("done"))
-        agent = Agent(model=m, db=store, tools=[get_weather], add_history_to_context=True, num_history_runs=10,
-                      num_history_messages=cap)
+        agent = Agent(model=m, db=store, tools=[get_weather], add_history_to_context=True,
+                      num_history_runs=10, num_history_messages=cap)
         assert agent.run("next", session_id=fork).ok
         got = rec.last
         assert convo(got) == history + [("user", "next")], f"num_history_messages={cap}"
@@ -264,7 +263,8 @@ def test_session_state_survives_into_a_new_agent_object(store):
 def test_session_state_precedence_agent_default_then_stored_then_run(store):
     m1, _ = model(tool_calls(("remember", {"key": "b", "value": "stored"}),
                              ("remember", {"key": "c", "value": "stored"})), text("ok"))
-    first = Agent(model=m1, db=store, tools=[remember], session_state={"a": "first-default", "b": "first-default"})
+    first = Agent(model=m1, db=store, tools=[remember],
+                  session_state={"a": "first-default", "b": "first-default"})
     first.run("set", session_id="s1")
     assert store.get_session("s1").state == {"a": "first-default", "b": "stored", "c": "stored"}
 
@@ -275,7 +275,8 @@ def test_session_state_precedence_agent_default_then_stored_then_run(store):
     # agent default < stored < run-level
     expected = {"a": "first-default", "b": "stored", "c": "run", "d": "default"}
     assert out.session_state == expected
-    assert json.loads(system_of(rec.last).split("<session_state>\n")[1].split("\n</session_state>")[0]) == expected
+    shown = system_of(rec.last).split("<session_state>\n")[1].split("\n</session_state>")[0]
+    assert json.loads(shown) == expected  # what the model saw, too
     assert store.get_session("s1").state == expected
     assert defaults == {"a": "default", "b": "default", "c": "default", "d": "default"}  # never mutated
 
@@ -363,7 +364,8 @@ def test_rename_and_delete_session(store):
     agent.delete_session("s1")
     with pytest.raises(NotFoundError, match="s1"):
         agent.get_session("s1")
-    assert agent.get_session_runs("s1") == []
+    with pytest.raises(NotFoundError, match="s1"):
+        agent.get_session_runs("s1")
     assert all(store.get_run(o.run_id) is None for o in outs)
     assert store.get_events(outs[0].run_id) == []
     assert convo(agent.get_session_messages("keep")) == FIRST_TWO  # other sessions untouched
@@ -374,7 +376,8 @@ def test_fork_session_copies_history_and_diverges(store):
     fork_id = agent.fork_session("orig")
     assert fork_id not in ("orig", None) and len(fork_id) >= 8
     fork = agent.get_session(fork_id)
-    assert (fork.user_id, fork.run_count, fork.name, fork.state) == ("ada", 2, "orig (fork)", {"trip": "Rome"})
+    assert (fork.user_id, fork.run_count, fork.name) == ("ada", 2, "orig (fork)")
+    assert fork.state == {"trip": "Rome"}
     assert convo(agent.get_session_messages(fork_id)) == FIRST_TWO
     assert {r.run_id for r in agent.get_session_runs(fork_id)}.isdisjoint(o.run_id for o in outs)
 
@@ -406,8 +409,6 @@ def test_fork_session_upto_run_id(store):
         agent.fork_session("orig", upto_run_id="nope")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: fork_session(upto_run_id=...) copies the session's latest state, "
-                                       "not the state as of that run")
 def test_fork_upto_run_id_has_the_state_of_that_run(store):
     m, _ = model(tool_call("remember", key="list", value="milk"), text("ok"),
                  tool_call("remember", key="list", value="milk, eggs"), text("ok"))
@@ -437,8 +438,6 @@ def test_unknown_session_ids_raise_not_found(store):
     assert agent.get_session("s1").run_count == 2  # nothing was changed on the way
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: get_session_runs() of an unknown session id returns [] instead of "
-                                       "raising NotFoundError like every other session method")
 def test_get_session_runs_of_unknown_session_raises(store):
     agent, _ = two_turn_session(store)
     with pytest.raises(NotFoundError, match="no-such-session"):
@@ -535,7 +534,7 @@ def test_agentic_memory_without_user_id_remembers_nothing(store):
 def test_memories_of_one_user_never_reach_another(store):
     store.save_memory(MemoryRecord("alice-1", "alice", "Alice is allergic to peanuts", ["health"]))
     # Bob's memory model tries to touch Alice's memory by id: it must fail.
-    mm, _ = model(tool_call("update_memory", memory_id="alice-1", memory="hijacked"), 
+    mm, _ = model(tool_call("update_memory", memory_id="alice-1", memory="hijacked"),
                   tool_call("delete_memory", memory_id="alice-1"), text("done"))
     m, rec = model(tool_call("update_user_memory", task="change memory alice-1"), text("ok"))
     bob = Agent(model=m, db=store, enable_agentic_memory=True, memory_manager=MemoryManager(model=mm))
@@ -545,8 +544,8 @@ def test_memories_of_one_user_never_reach_another(store):
     assert out.tools[0].result == ("update_memory: Error: no memory alice-1; ids are []; "
                                    "delete_memory: Error: no memory alice-1")
     assert store.list_memories("bob") == [] and bob.get_user_memories("bob") == []
-    assert [(x.memory_id, x.memory) for x in store.list_memories("alice")] == [("alice-1",
-                                                                                 "Alice is allergic to peanuts")]
+    alice = [(x.memory_id, x.memory) for x in store.list_memories("alice")]
+    assert alice == [("alice-1", "Alice is allergic to peanuts")]
     # and Alice does see it
     m2, rec2 = model(text("ok"))
     Agent(model=m2, db=store, add_memories_to_context=True).run("hi", session_id="alice-s", user_id="alice")
@@ -574,7 +573,8 @@ def test_automatic_memories_run_in_the_background(store):
 
     # The next run has the memory in its system prompt (add_memories_to_context defaults on).
     agent.run("What should I drink?", session_id="s2", user_id="ada")
-    assert "<memories_about_the_user>\n- Ada drinks green tea\n</memories_about_the_user>" in system_of(rec.last)
+    memories = "<memories_about_the_user>\n- Ada drinks green tea\n</memories_about_the_user>"
+    assert memories in system_of(rec.last)
     background.wait()
 
 
@@ -595,7 +595,8 @@ def test_runs_that_do_not_complete_do_not_update_memories(store, failure):
     mm, mrec = model(tool_call("add_memory", memory="should not exist"), text("done"))
     if failure == "error":
         m, _ = model(error("server"))
-        agent = Agent(model=m, db=store, retries=0, enable_user_memories=True, memory_manager=MemoryManager(model=mm))
+        agent = Agent(model=m, db=store, retries=0, enable_user_memories=True,
+                      memory_manager=MemoryManager(model=mm))
     else:
         m, _ = model(tool_call("get_weather", city="Paris"))
         agent = Agent(model=m, db=store, tools=[get_weather], tool_call_limit=0, enable_user_memories=True,
@@ -627,8 +628,6 @@ def test_failing_memory_model_does_not_break_the_run(store):
     assert store.list_memories("ada") == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a failing memory model is swallowed silently: MemoryManager.aupdate "
-                                       "returns the curator's error RunOutput instead of raising, so no warning")
 def test_failing_memory_model_is_logged_as_a_warning(store, caplog):
     m, _ = model(text("Sure."))
     agent = Agent(model=m, db=store, enable_user_memories=True,
@@ -639,7 +638,6 @@ def test_failing_memory_model_is_logged_as_a_warning(store, caplog):
     assert logged(caplog, "agno_nb background task failed (memories of user ada)", timeout=0.5)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: update_user_memory reports 'no changes' when the memory model failed")
 def test_agentic_memory_tool_reports_a_failing_memory_model(store):
     m, _ = model(tool_call("update_user_memory", task="Ada likes tea"), text("ok"))
     agent = Agent(model=m, db=store, enable_agentic_memory=True,
@@ -713,8 +711,6 @@ def test_search_memories_idf_scoring():
     assert [m.memory for m in search_memories(mems, "transport", limit=1)] == ["Ada owns a car"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: search_memories only sees [a-z0-9] words, so non-Latin text is "
-                                       "never matched and relevance silently falls back to recency")
 def test_search_memories_matches_non_ascii_words():
     mems = _mems("Пользователь любит кошек", "Пользователь живёт в Москве")
     assert [m.memory for m in search_memories(mems, "Москве", limit=1)] == ["Пользователь живёт в Москве"]
@@ -783,11 +779,9 @@ def test_failing_summary_model_is_a_logged_warning_not_a_failed_run(store, caplo
         out = agent.run("hi", session_id="s1")
         background.wait()
     assert out.ok and store.get_session("s1").summary is None
-    assert logged(caplog, "agno_nb background task failed (summary of session s1): the summary model gave no summary")
+    assert logged(caplog, "background task failed (summary of session s1): the summary model gave no summary")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: SessionSummaryManager passes its instructions to Agent unescaped, "
-                                       "so braces in them (a JSON example) raise TemplateVariableError")
 def test_summary_instructions_may_contain_braces(store):
     sm, _ = model(text('{"summary": "Ada said hi"}'))
     m, _ = model(text("ok"))
@@ -805,7 +799,7 @@ def test_summary_instructions_may_contain_braces(store):
 
 
 def test_summary_writer_does_not_write_into_the_session_with_a_default_store(store, monkeypatch):
-    import agno_nb.storage as storage
+    from agno_nb import storage
 
     monkeypatch.setattr(storage, "_default", store)
     sm, _ = model(text("SUM"), text("SUM2"))
@@ -822,7 +816,7 @@ def test_summary_writer_does_not_write_into_the_session_with_a_default_store(sto
 
 
 def test_memory_manager_creates_no_sessions_with_a_default_store(store, monkeypatch):
-    import agno_nb.storage as storage
+    from agno_nb import storage
 
     monkeypatch.setattr(storage, "_default", store)
     mm, _ = model(tool_call("add_memory", memory="Ada likes tea"), text("done"))
@@ -838,8 +832,6 @@ def test_memory_manager_creates_no_sessions_with_a_default_store(store, monkeypa
 # ------------------------------------------------------------------------------------ background
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: background.wait() returns when the futures are done, before their "
-                                       "done-callbacks ran, so a failure may not be logged yet when it returns")
 def test_background_wait_returns_after_failures_are_logged():
     got: list[str] = []
 

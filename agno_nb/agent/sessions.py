@@ -48,12 +48,12 @@ class AgentSessions:
 
     def get_session_runs(self, session_id: str | None = None, *, limit: int = 1000) -> list["RunRecord"]:
         """The session's runs, oldest first."""
+        self.get_session(session_id)  # unknown ids raise NotFoundError
         runs = self._require_store().list_runs(session_id=self._session_id(session_id), limit=limit)
         return list(reversed(runs))
 
     def get_session_messages(self, session_id: str | None = None) -> list[dict[str, Any]]:
         """Every message of the session, in order (without system prompts)."""
-        self.get_session(session_id)  # unknown ids raise NotFoundError
         return [m for run in self.get_session_runs(session_id) for m in (run.messages or ())
                 if m.get("role") != "system"]
 

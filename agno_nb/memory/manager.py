@@ -15,6 +15,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING
 
+from ..errors import ModelError
 from ..storage.records import MemoryRecord
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ goals, constraints, names. From the input, decide what is worth remembering for 
 - Do not store small talk, one-off questions, or anything already in the list.
 - When nothing should change, call no tool and reply "no changes"."""
 
-_WORD = re.compile(r"[a-z0-9]{3,}")
+_WORD = re.compile(r"\w{3,}")  # any script: Cyrillic, Greek, accented Latin...
 
 
 class MemoryManager:
@@ -95,7 +96,10 @@ class MemoryManager:
                         tools=[Function(add_memory), Function(update_memory), Function(delete_memory)],
                         tool_call_limit=20)
         curator._internal = True
-        return await curator.arun(input, user_id=user_id)
+        out = await curator.arun(input, user_id=user_id)
+        if out.error is not None:  # a failed curation is reported (logged in the background), never silent
+            raise ModelError(f"The memory model failed, memories of user {user_id} unchanged: {out.status_reason}")
+        return out
 
 
 def search_memories(memories: list[MemoryRecord], query: str | None, limit: int = 5) -> list[MemoryRecord]:

@@ -33,7 +33,7 @@ class SessionSummaryManager:
         prompt = (f"Summary so far:\n{previous or '(none)'}\n\nNew messages:\n{transcript}\n\n"
                   f"Write the updated summary.")
         writer = Agent(name="session-summary", model=model if self.model is None else self.model,
-                       instructions=self.instructions)
+                       instructions=self.instructions.replace("{", "{{").replace("}", "}}"))
         writer._internal = True
         out = await writer.arun(prompt, session_id=session_id)
         if not out.ok or not isinstance(out.content, str) or not out.content.strip():

@@ -211,9 +211,17 @@ class Store:
                 if upto_run_id not in ids:
                     raise NotFoundError(f"Run {upto_run_id!r} is not in session {session_id!r}.")
                 runs = runs[: ids.index(upto_run_id) + 1]
+            state, summary = source.state, source.summary
+            if upto_run_id is not None:
+                summary = None  # the summary covers later runs too  # the state as that run left it (its RunCompleted event keeps it)
+                cur.execute("SELECT payload FROM events WHERE run_id = ? AND type = 'RunCompleted' "
+                            "ORDER BY seq DESC LIMIT 1", [upto_run_id])
+                rows = cur.fetchall()
+                if rows:
+                    state = (from_json(rows[0][0]) or {}).get("session_state") or {}
             now = time.time()
             fork = SessionRecord(new_session_id, source.session_type, source.component_id, source.user_id,
-                                 f"{source.name or session_id} (fork)", source.state, source.summary, now, now,
+                                 f"{source.name or session_id} (fork)", state, summary, now, now,
                                  len(runs))
             self._save_session(cur, fork)
             renamed = {run["run_id"]: f"{run['run_id']}:{new_session_id}" for run in runs}
