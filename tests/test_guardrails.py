@@ -6,7 +6,6 @@ and (with the ``store`` fixture, on both backends) what was stored in place of t
 
 from __future__ import annotations
 
-import copy
 
 import pytest
 
@@ -16,27 +15,10 @@ from agno_nb.guardrails import (Guardrail, GuardrailTripped, InputCheckError, Mo
 from agno_nb.models.scripts import Turn, text, tool_call, tool_calls
 from agno_nb.run_events import GuardrailTripped as TrippedEvent
 from agno_nb.run_events import RunStatus, ToolCallCompleted, ToolCallError
+from recorder import Recorder
 
 
-class Recorder:
-    """A responder that replays ``turns`` and keeps a deep copy of what the model saw on each call."""
 
-    def __init__(self, *turns: Turn):
-        self.turns = list(turns)
-        self.seen: list[list[dict]] = []
-
-    def __call__(self, messages, tools):
-        self.seen.append(copy.deepcopy(messages))
-        if len(self.seen) > len(self.turns):
-            raise AssertionError(f"the model was called {len(self.seen)} times; only {len(self.turns)} turns scripted")
-        return self.turns[len(self.seen) - 1]
-
-    @property
-    def calls(self) -> int:
-        return len(self.seen)
-
-    def user_text(self, call: int = -1) -> str:
-        return [m for m in self.seen[call] if m["role"] == "user"][-1]["content"]
 
 
 def agent_with(*turns, **kwargs):

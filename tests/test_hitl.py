@@ -8,7 +8,6 @@ what the model saw on every call (the tool messages after a continuation), on th
 from __future__ import annotations
 
 import asyncio
-import copy
 import importlib.util
 import os
 import subprocess
@@ -25,6 +24,7 @@ from agno_nb.run_events import (ModelRequestCompleted, RunCompleted, RunContentD
                                 RunPaused, RunStatus, ToolCallCompleted, ToolCallError, ToolCallPaused,
                                 ToolCallRejected, ToolCallStarted)
 from agno_nb.storage import NotFoundError
+from recorder import Recorder
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -32,22 +32,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # ------------------------------------------------------------------------------------------ helpers
 
 
-class Recorder:
-    """A responder that replays ``turns`` and keeps a deep copy of what the model saw on each call."""
 
-    def __init__(self, *turns: Turn):
-        self.turns = list(turns)
-        self.seen: list[list[dict]] = []
-
-    def __call__(self, messages, tools):
-        self.seen.append(copy.deepcopy(messages))
-        if len(self.seen) > len(self.turns):
-            raise AssertionError(f"the model was called {len(self.seen)} times; only {len(self.turns)} turns scripted")
-        return self.turns[len(self.seen) - 1]
-
-    @property
-    def calls(self) -> int:
-        return len(self.seen)
 
 
 class Ops:

@@ -8,7 +8,6 @@ parts, reasoning notes and system prompt a model receives.
 from __future__ import annotations
 
 import base64
-import copy
 import functools
 import hashlib
 import http.server
@@ -25,6 +24,7 @@ from agno_nb.media import Audio, File, Image, Video
 from agno_nb.models.scripts import Turn, estimate_tokens, json_reply, register_script, text, tool_call
 from agno_nb.run_events import (ModelRequestCompleted, ModelRequestStarted, ReasoningContentDelta, ReasoningStep,
                                 RunContentDelta, RunOutput)
+from recorder import Recorder
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24 + b"chart-pixels"
 WAV = b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x01" * 20
@@ -37,26 +37,7 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-class Recorder:
-    """A responder that replays ``turns`` and keeps a deep copy of what the model saw on each call."""
 
-    def __init__(self, *turns: Turn):
-        self.turns = list(turns)
-        self.seen: list[list[dict]] = []
-
-    def __call__(self, messages, tools):
-        self.seen.append(copy.deepcopy(messages))
-        if len(self.seen) > len(self.turns):
-            raise AssertionError(f"the model was called {len(self.seen)} times; only {len(self.turns)} turns scripted")
-        return self.turns[len(self.seen) - 1]
-
-    @property
-    def calls(self) -> int:
-        return len(self.seen)
-
-    def system(self, call: int = -1) -> str:
-        first = self.seen[call][0]
-        return first["content"] if first["role"] == "system" else ""
 
 
 def agent_with(*turns, **kwargs):

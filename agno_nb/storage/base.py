@@ -233,8 +233,8 @@ class Store:
                 run["parent_run_id"] = renamed.get(run["parent_run_id"], run["parent_run_id"])
                 cur.execute(f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}) VALUES "
                             f"({', '.join('?' * len(_RUN_COLUMNS))})", [run[c] for c in _RUN_COLUMNS])
-                cur.execute(f"INSERT INTO events SELECT ?, seq, type, span_id, parent_span_id, ts, payload "
-                            f"FROM events WHERE run_id = ?", [run["run_id"], old_id])
+                cur.execute("INSERT INTO events SELECT ?, seq, type, span_id, parent_span_id, ts, payload "
+                            "FROM events WHERE run_id = ?", [run["run_id"], old_id])
             return fork
 
     # ------------------------------------------------------------------------------------ runs
