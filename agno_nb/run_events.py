@@ -13,7 +13,10 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from typing import Any, Iterator
+from typing import Any
+
+# The output classes live in run_output; re-exported here because an event stream and its fold go together.
+from .run_output import RunMetrics, RunOutput, RunStatus, ToolExecution, _short
 
 __all__ = [
     "RunRef", "Event", "RunStarted", "RunContentDelta", "ReasoningContentDelta", "RunCompleted",
@@ -33,21 +36,6 @@ def new_run_id() -> str:
 def new_span_id() -> str:
     """A random 64-bit span id, as OpenTelemetry uses."""
     return os.urandom(8).hex()
-
-
-class RunStatus:
-    """The states of a run. Plain strings so they compare, print and serialize as themselves."""
-
-    RUNNING = "running"
-    COMPLETED = "completed"
-    ERROR = "error"
-    CANCELLED = "cancelled"
-    #: ``tool_call_limit`` was hit: the run ended without letting the model call more tools.
-    LIMIT_REACHED = "limit_reached"
-    #: waiting for a person: see ``RunOutput.requirements`` and ``Agent.continue_run``
-    PAUSED = "paused"
-    #: a guardrail stopped the run; nothing of the blocked input or output got through
-    BLOCKED = "blocked"
 
 
 class RunRef:
@@ -123,11 +111,6 @@ def _payload_slots(cls: type) -> tuple[str, ...]:
         names = tuple(s for klass in reversed(cls.__mro__[:-2]) for s in klass.__dict__.get("__slots__", ()))
         _PAYLOAD_CACHE[cls] = names
     return names
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # --------------------------------------------------------------------------------------------- run
@@ -482,127 +465,3 @@ class ReasoningStep(Event):
 
     def fold_into(self, out):
         out.reasoning_steps.append(self)
-
-
-# ------------------------------------------------------------------------------------------- output
-
-
-class RunMetrics:
-    """Totals of one run. Times in seconds; ``cost`` in USD, ``None`` when no price is known."""
-
-    __slots__ = ("input_tokens", "output_tokens", "ttft", "duration", "cost", "model_requests",
-                 "tool_calls")
-
-    def __init__(self) -> None:
-        self.input_tokens = 0
-        self.output_tokens = 0
-        self.ttft: float | None = None
-        self.duration: float | None = None
-        self.cost: float | None = None
-        self.model_requests = 0
-        self.tool_calls = 0
-
-    @property
-    def total_tokens(self) -> int:
-        return self.input_tokens + self.output_tokens
-
-    def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__} | {"total_tokens": self.total_tokens}
-
-    def __repr__(self) -> str:
-        return f"RunMetrics({', '.join(f'{k}={v!r}' for k, v in self.to_dict().items())})"
-
-
-class ToolExecution:
-    """One tool call of a run: what the model asked for and what came back."""
-
-    __slots__ = ("tool_call_id", "tool_name", "arguments", "result", "error", "duration", "cached")
-
-    def __init__(self, tool_call_id: str, tool_name: str, arguments: Any):
-        self.tool_call_id = tool_call_id
-        self.tool_name = tool_name
-        self.arguments = arguments
-        self.result: Any = None
-        self.error: str | None = None
-        self.duration: float | None = None
-        self.cached = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__}
-
-    def __repr__(self) -> str:
-        outcome = f"error={self.error!r}" if self.error else f"result={_short(self.result)}"
-        return f"ToolExecution({self.tool_name}({_short(self.arguments)}), {outcome})"
-
-
-class RunOutput:
-    """The result of a run: the fold of its events.
-
-    ``content`` is the answer text, or the validated ``output_schema`` object. ``events`` holds every
-    event of the run in order, so the trace of a finished run is always at hand.
-    """
-
-    __slots__ = ("run_id", "session_id", "agent_name", "agent_id", "model", "content",
-                 "reasoning_content", "reasoning_steps", "messages", "tools", "status", "status_reason", "error",
-                 "metrics", "events", "session_state", "requirements", "paused", "_tools_by_id", "_t0")
-
-    def __init__(self, ref: RunRef):
-        self.run_id = ref.run_id
-        self.session_id = ref.session_id
-        self.agent_name = ref.emitter_name
-        self.agent_id = ref.emitter_id
-        self.model: str | None = None
-        self.content: Any = None
-        self.reasoning_content: str | None = None
-        self.reasoning_steps: list[ReasoningStep] = []
-        self.messages: list[dict] = []
-        self.tools: list[ToolExecution] = []
-        self.status = RunStatus.RUNNING
-        self.status_reason: str | None = None
-        self.error: BaseException | None = None
-        self.metrics = RunMetrics()
-        self.events: list[Event] = []
-        self.session_state: dict | None = None
-        #: the pending tool calls of a paused run: resolve each, then ``agent.continue_run(out)``
-        self.requirements: list = []
-        #: what a paused run needs to go on (``agno_nb.agent.hitl.PausedRun``)
-        self.paused: Any = None
-        self._tools_by_id: dict[str, ToolExecution] = {}
-        self._t0 = 0.0
-
-    def apply(self, event: Event) -> None:
-        """Fold one event into this output."""
-        self.events.append(event)
-        event.fold_into(self)
-
-    @property
-    def ok(self) -> bool:
-        return self.status == RunStatus.COMPLETED
-
-    def raise_for_status(self) -> "RunOutput":
-        """Raise the run's error if it failed; return self otherwise (handy in scripts and tests)."""
-        if self.error is not None:
-            raise self.error
-        return self
-
-    def iter_events(self, *types: type[Event]) -> Iterator[Event]:
-        """The run's events, optionally only those of the given types."""
-        return (e for e in self.events if not types or isinstance(e, types))
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        """In a notebook: the run's trace (unless its live view is already on screen)."""
-        from .notebook.live import shown_live
-        from .notebook.trace import TraceView
-
-        if shown_live(self.run_id):
-            return {"text/plain": repr(self)}
-        return TraceView.from_events(self.events).bundle()
-
-    def __repr__(self) -> str:
-        return (f"RunOutput(status={self.status!r}, content={_short(self.content, 80)}, "
-                f"tools={len(self.tools)}, tokens={self.metrics.total_tokens})")
-
-    def __str__(self) -> str:
-        if self.content is None:
-            return f"[{self.status}] {self.status_reason or ''}".strip()
-        return self.content if isinstance(self.content, str) else repr(self.content)
