@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Agent": "agno_nb.agent.agent",
+    "Team": "agno_nb.team.team",
     "RunContext": "agno_nb.agent.context",
     "tool": "agno_nb.tools.decorator",
     "Function": "agno_nb.tools.function",
@@ -42,6 +43,7 @@ __all__ = sorted(_EXPORTS) + ["__version__"]
 
 if TYPE_CHECKING:
     from .agent.agent import Agent
+    from .team.team import Team
     from .agent.context import RunContext
     from .run_events import RunOutput, RunStatus
     from .media import Audio, File, Image, Video

@@ -97,6 +97,9 @@ class Event:
     def fold_into(self, out: "RunOutput") -> None:
         """Apply this event to ``out``. Most events change nothing but the event list."""
 
+    def fold_nested(self, out: "RunOutput") -> None:
+        """Apply an event of a nested run (a team member's) to the enclosing run's ``out``."""
+
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={_short(v)}" for k, v in self.payload().items())
         return f"{self.type}({fields})"
@@ -251,15 +254,20 @@ class ModelRequestCompleted(Event):
         self.finish_reason = finish_reason
 
     def fold_into(self, out):
+        self.fold_nested(out)
+        m = out.metrics
+        if m.ttft is None and self.ttft is not None:
+            # Time to the first token of the run, not of this request.
+            m.ttft = self.ts - out._t0 - self.latency + self.ttft
+
+    def fold_nested(self, out):
+        # A member's tokens and cost are part of what the team run cost.
         m = out.metrics
         m.model_requests += 1
         m.input_tokens += self.input_tokens
         m.output_tokens += self.output_tokens
         if self.cost is not None:
             m.cost = (m.cost or 0.0) + self.cost
-        if m.ttft is None and self.ttft is not None:
-            # Time to the first token of the run, not of this request.
-            m.ttft = self.ts - out._t0 - self.latency + self.ttft
 
 
 class ModelRequestFailed(Event):

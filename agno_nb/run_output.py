@@ -109,9 +109,16 @@ class RunOutput:
         self._t0 = 0.0
 
     def apply(self, event: Event) -> None:
-        """Fold one event into this output."""
+        """Fold one event into this output.
+
+        Events of nested runs (a team member's run inside a team run) are kept in ``events`` for the
+        trace, but only add to the totals: they never set this run's answer or status.
+        """
         self.events.append(event)
-        event.fold_into(self)
+        if event.ref.run_id == self.run_id:
+            event.fold_into(self)
+        else:
+            event.fold_nested(self)
 
     @property
     def ok(self) -> bool:

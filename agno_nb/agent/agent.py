@@ -110,7 +110,7 @@ class Agent(AgentSessions, AgentContinuation):
                  "reasoning_max_steps", "add_datetime_to_context", "timezone", "additional_context",
                  "expected_output", "add_session_state_to_context",
                  # resolved on first use; _internal: an agent agno_nb runs for itself (memory, reasoning)
-                 "_model", "_functions", "_tool_schemas", "_templates", "_store", "_internal")
+                 "_model", "_functions", "_tool_schemas", "_templates", "_store", "_internal", "_kind")
 
     def __init__(
         self,
@@ -213,6 +213,8 @@ class Agent(AgentSessions, AgentContinuation):
         self._templates: dict[bool, Template] = {}
         self._store: Any = None
         self._internal = False
+        #: what runs this agent's loop: "agent", or "team" for a team's leader
+        self._kind = "agent"
 
     # --------------------------------------------------------------------------------- identity
 
@@ -331,7 +333,7 @@ class Agent(AgentSessions, AgentContinuation):
         if session_id is None and store is not None:
             session_id = new_run_id()  # a stored run always belongs to a session
         user_id = user_id or self.user_id
-        ref = RunRef(run_id, session_id, user_id, "agent", self.name, self.id)
+        ref = RunRef(run_id, session_id, user_id, self._kind, self.name, self.id)
         ctx = RunContext(run_id, session_id, user_id, state, values, self)
         response_format = response_format_for(self.output_schema, native) if self.output_schema else None
         plan = RunPlan(self, model, self._schemas(), response_format, ctx, ref, stream, input, native, store,
@@ -344,6 +346,21 @@ class Agent(AgentSessions, AgentContinuation):
         ctx.ref = ref
         plan.observers = observers_for(self, ref)
         return plan
+
+    def _nested_stream(self, input: Any, *, parent: Any, parent_span: str, store: Any,
+                       session_state: dict[str, Any] | None) -> AsyncIterator[Event]:
+        """A run inside another run (a team member's): linked to the parent run and span, on the
+        parent's store unless this agent has its own, sharing the parent's session_state object."""
+        plan = self._plan(input, stream=True, session_id=parent.session_id, user_id=parent.user_id, context=None,
+                          session_state=None, run_id=None)
+        plan.ref.parent_run_id = parent.run_id
+        plan.parent_span = parent_span
+        plan.observers = []  # the parent's observers see these events through the parent's stream
+        if plan.store is None:
+            plan.store = store
+        if session_state is not None:
+            plan.ctx.session_state = session_state
+        return self._stream(plan)
 
     async def _prepare(self, plan: RunPlan) -> None:
         """Build the messages: system prompt, stored history and memories, then the input."""

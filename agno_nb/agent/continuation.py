@@ -55,7 +55,7 @@ class AgentContinuation:
                                      f"Use the RunOutput of that continuation instead.")
         model = self.resolved_model()
         native = self.output_schema is not None and not self.use_json_mode and model.supports_native_schema
-        ref = RunRef(paused.run_id, paused.session_id, paused.user_id, "agent", self.name, self.id)
+        ref = RunRef(paused.run_id, paused.session_id, paused.user_id, self._kind, self.name, self.id)
         ctx = RunContext(paused.run_id, paused.session_id, paused.user_id, paused.session_state or {},
                          paused.context or {}, self)
         response_format = response_format_for(self.output_schema, native) if self.output_schema else None

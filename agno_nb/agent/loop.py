@@ -49,7 +49,7 @@ async def run_loop(plan: RunPlan, decisions: list[Requirement] | None = None,
                 await run_pre_hooks(plan)
             except Exception as exc:
                 early = exc
-            yield RunStarted(ref, run_span, None, plan.model.id, plan.input)
+            yield RunStarted(ref, run_span, plan.parent_span, plan.model.id, plan.input)
             if early is not None:
                 raise early
             if plan.agent.reasoning:
@@ -63,7 +63,7 @@ async def run_loop(plan: RunPlan, decisions: list[Requirement] | None = None,
             async with aclosing(_apply_decisions(plan, state, decisions)) as applied:
                 async for event in applied:
                     yield event
-                    if isinstance(event, (RunCompleted, RunPaused)):
+                    if isinstance(event, (RunCompleted, RunPaused)) and event.ref is ref:
                         return
         async with aclosing(_turns(plan, state)) as turns:
             async for event in turns:
@@ -73,10 +73,10 @@ async def run_loop(plan: RunPlan, decisions: list[Requirement] | None = None,
         yield _completed(plan, run_span, None, RunStatus.BLOCKED, f"{trip.guardrail}: {trip.reason}")
     except asyncio.CancelledError:
         # Tell the sinks the run ended, then let the cancellation proceed.
-        yield RunCancelled(ref, run_span, None, "the run was cancelled")
+        yield RunCancelled(ref, run_span, plan.parent_span, "the run was cancelled")
         raise
     except Exception as exc:
-        yield RunError(ref, run_span, None, exc, messages)
+        yield RunError(ref, run_span, plan.parent_span, exc, messages)
 
 
 async def _turns(plan: RunPlan, state: LoopState) -> AsyncIterator[Event]:
@@ -117,7 +117,8 @@ async def _turns(plan: RunPlan, state: LoopState) -> AsyncIterator[Event]:
         async with aclosing(_tool_turn(plan, state, response)) as turn:
             async for event in turn:
                 yield event
-                if isinstance(event, (RunCompleted, RunPaused)):
+                # this run's own ending (a team member's nested run ends inside a tool call)
+                if isinstance(event, (RunCompleted, RunPaused)) and event.ref is plan.ref:
                     return
 
 
@@ -228,7 +229,8 @@ async def _drain_context_events(plan: RunPlan) -> AsyncIterator[Event]:
 
 
 def _completed(plan: RunPlan, run_span: str, content: Any, status: str, reason: str | None) -> RunCompleted:
-    return RunCompleted(plan.ref, run_span, None, content, status, reason, plan.messages, plan.ctx.session_state)
+    return RunCompleted(plan.ref, run_span, plan.parent_span, content, status, reason, plan.messages,
+                        plan.ctx.session_state)
 
 
 def _paused(plan: RunPlan, state: LoopState, requirements: list[Requirement]) -> RunPaused:

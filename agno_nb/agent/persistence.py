@@ -66,8 +66,10 @@ def event_rows(out: RunOutput, first_seq: int = 0) -> list[tuple]:
     started = next((e for e in out.events if isinstance(e, RunStarted)), None)
     if started is not None:
         wall0, t0 = started.started_at, started.ts
+    # A nested run's events (a team member's) are stored with that run, not again with this one.
+    own = [e for e in out.events if e.ref.run_id == out.run_id]
     return [(out.run_id, first_seq + seq, e.type, e.span_id, e.parent_span_id, wall0 + (e.ts - t0),
-             _payload_json(e)) for seq, e in enumerate(out.events)]
+             _payload_json(e)) for seq, e in enumerate(own)]
 
 
 def _payload_json(event: Event) -> str:
@@ -91,20 +93,22 @@ async def save_run(agent: "Agent", plan: "RunPlan", out: RunOutput, store: "Stor
 
     own_messages = strip_media(plan.messages[plan.own_from:], plan.media)
     continuing = plan.resumed_from is not None
-    run = RunRecord(out.run_id, ctx.session_id, component_type="agent", component_id=agent.id,
+    run = RunRecord(out.run_id, ctx.session_id, parent_run_id=plan.ref.parent_run_id,
+                    component_type=agent._kind, component_id=agent.id,
                     component_name=agent.name, user_id=ctx.user_id, status=status, input=_jsonable(plan.input),
                     content=out.content, messages=own_messages, metrics=out.metrics.to_dict(),
                     error=out.status_reason if status not in (RunStatus.COMPLETED, RunStatus.PAUSED) else None,
                     created_at=plan.resumed_from.created_at if continuing else None)
     previous = plan.session
-    session = SessionRecord(ctx.session_id, "agent", agent.id, ctx.user_id, None, ctx.session_state, None,
+    session = SessionRecord(ctx.session_id, agent._kind, agent.id, ctx.user_id, None, ctx.session_state, None,
                             previous.created_at if previous else None, None,
                             previous.run_count if previous else 0)
     first_seq = plan.resumed_from.event_count if continuing else 0
     rows = event_rows(out, first_seq)
 
     def write() -> None:
-        store.save_run(run, rows, session, replace=continuing, count_run=not continuing)
+        nested = plan.ref.parent_run_id is not None  # a member's run counts toward its team's run, not alone
+        store.save_run(run, rows, session, replace=continuing, count_run=not continuing and not nested)
         if status == RunStatus.PAUSED and out.paused is not None:
             out.paused.metrics = out.metrics.to_dict()
             out.paused.event_count = first_seq + len(rows)

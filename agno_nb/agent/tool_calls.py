@@ -48,10 +48,14 @@ async def run_tool_calls(calls: list[ToolCall], functions: dict[str, Function], 
         span = new_span_id()
         spans.append(span)
         yield ToolCallStarted(ref, span, parent_span, call.name, call.id, outcome.arguments)
+    first = len(outcomes) - len(calls)
+    if any(o.function is not None and o.function.emits_events for o in outcomes[first:]):
+        async for event in _execute_streaming(outcomes[first:], ctx, ref, spans, parent_span):
+            yield event
+        return
     if len(calls) == 1:
         yield await _execute(outcomes[-1], ctx, ref, spans[0], parent_span, in_thread=False)
         return
-    first = len(outcomes) - len(calls)
     tasks = [asyncio.ensure_future(_execute(outcomes[first + i], ctx, ref, spans[i], parent_span, in_thread=True))
              for i in range(len(calls))]
     try:
@@ -59,6 +63,38 @@ async def run_tool_calls(calls: list[ToolCall], functions: dict[str, Function], 
             yield await finished
     finally:
         for task in tasks:
+            task.cancel()
+
+
+async def _execute_streaming(outcomes: list[ToolOutcome], ctx: RunContext, ref: RunRef, spans: list[str],
+                             parent_span: str) -> AsyncIterator[Event]:
+    """Run calls whose tools stream events (delegations), passing those events on as they happen."""
+    queue: asyncio.Queue = asyncio.Queue()
+    ctx.live = queue
+    pending = {asyncio.ensure_future(_execute(o, ctx, ref, span, parent_span, in_thread=len(outcomes) > 1))
+               for o, span in zip(outcomes, spans)}
+    getter: asyncio.Future | None = None
+    try:
+        while pending:
+            if getter is None:
+                getter = asyncio.ensure_future(queue.get())
+            done, _ = await asyncio.wait(pending | {getter}, return_when=asyncio.FIRST_COMPLETED)
+            if getter in done:
+                yield getter.result()
+                getter = None
+            for task in done:
+                if task is not getter and task in pending:
+                    pending.discard(task)
+                    while not queue.empty():  # the tool's own events come before its completion
+                        yield queue.get_nowait()
+                    yield task.result()
+        while not queue.empty():
+            yield queue.get_nowait()
+    finally:
+        ctx.live = None
+        if getter is not None:
+            getter.cancel()
+        for task in pending:
             task.cancel()
 
 
@@ -73,7 +109,7 @@ async def _execute(outcome: ToolOutcome, ctx: RunContext, ref: RunRef, span: str
             raise ToolArgumentsError(f"there is no tool named {call.name!r}; available tools: {known}")
         kwargs = fn.validate(outcome.arguments)
         for name in fn.injected_parameters:
-            kwargs[name] = _injected(name, ctx)
+            kwargs[name] = span if name == "tool_span" else _injected(name, ctx)
         hooks = ctx.agent.tool_hooks
         if hooks:
             from .hooks import call_through_tool_hooks

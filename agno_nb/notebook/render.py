@@ -12,7 +12,8 @@ __all__ = ["render_html", "markdown_to_html"]
 _COLORS = {"completed": "#1a7f37", "ok": "#1a7f37", "running": "#9a6700", "paused": "#8250df",
            "error": "#cf222e", "blocked": "#cf222e", "rejected": "#cf222e", "cancelled": "#6e7781",
            "limit_reached": "#bc4c00", "decided": "#6e7781", "pending": "#6e7781"}
-_ICONS = {"run": "▶", "model": "◆", "tool": "⚙", "reasoning": "✎", "guardrail": "⛔", "validation": "⚠"}
+_ICONS = {"run": "▶", "model": "◆", "tool": "⚙", "reasoning": "✎", "guardrail": "⛔", "validation": "⚠",
+          "member": "👤"}
 
 _STYLE = """<style>
 .agno-trace{font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',sans-serif;font-size:13px;line-height:1.45;
@@ -94,7 +95,8 @@ def _span(span: dict[str, Any], total: float) -> str:
     if attrs.get("cached"):
         summary.append("<span class='chip'>cached</span>")
     body = []
-    for key in ("arguments", "result", "error", "reason", "reasoning", "action", "awaiting", "retry_in", "stage"):
+    for key in ("input", "arguments", "result", "answer", "error", "reason", "reasoning", "action", "awaiting",
+                "retry_in", "stage"):
         value = attrs.get(key)
         if value not in (None, "", {}):
             body.append(f"<div class='muted'>{key}</div><pre>{html.escape(_json(value))}</pre>")

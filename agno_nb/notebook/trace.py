@@ -80,7 +80,15 @@ class TraceView:
         self.spans[span.id] = span
         return span
 
+    def _nested(self, e: ev.Event) -> bool:
+        """Whether the event belongs to a run nested in this one (a team member's)."""
+        return self.run_id is not None and e.run_id != self.run_id
+
     def _run_started(self, e: ev.RunStarted) -> None:
+        if self.root is not None and self._nested(e):  # a member's run, under the delegating tool call
+            self._child(e, "member", e.ref.emitter_name or e.ref.emitter_id, {"input": _preview(e.input),
+                                                                               "run_id": e.run_id})
+            return
         if self.root is not None:  # a continued run: keep the tree, reopen the root
             self.root.status = "running"
             return
@@ -114,7 +122,8 @@ class TraceView:
             span.attrs.update(error=e.error, retry_in=e.retry_in)
 
     def _delta(self, e: ev.RunContentDelta) -> None:
-        self.answer_parts.append(e.content)
+        if not self._nested(e):
+            self.answer_parts.append(e.content)
 
     def _reasoning_delta(self, e: ev.ReasoningContentDelta) -> None:
         span = self.spans.get(e.span_id)
@@ -128,13 +137,15 @@ class TraceView:
         span = self.spans.get(e.span_id) or self._child(e, "tool", e.tool_name, {})
         span.end, span.status = e.ts, "ok"
         span.attrs.update(result=_preview(e.result), cached=e.cached)
-        self.totals["tool_calls"] += 1
+        if not self._nested(e):
+            self.totals["tool_calls"] += 1
 
     def _tool_error(self, e: ev.ToolCallError) -> None:
         span = self.spans.get(e.span_id) or self._child(e, "tool", e.tool_name, {})
         span.end, span.status = e.ts, "error"
         span.attrs.update(error=e.error, error_type=e.error_type)
-        self.totals["tool_calls"] += 1
+        if not self._nested(e):
+            self.totals["tool_calls"] += 1
 
     def _tool_paused(self, e: ev.ToolCallPaused) -> None:
         span = self._child(e, "tool", e.tool_name, {"arguments": _preview(e.arguments), "awaiting": e.kind,
@@ -179,6 +190,12 @@ class TraceView:
         span.end, span.status = e.ts, "error"
 
     def _end(self, e: ev.Event, status: str, answer: Any = None, error: str | None = None) -> None:
+        if self._nested(e):  # a member's run ended: close its span, the team run goes on
+            span = self.spans.get(e.span_id)
+            if span is not None:
+                span.end, span.status = e.ts, status
+                span.attrs.update(answer=_preview(answer) if answer is not None else None, error=error)
+            return
         if self.root is not None:
             self.root.end, self.root.status = e.ts, status
         self.totals["duration"] = round(e.ts - self._t0, 6)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["Function", "INJECTED_PARAMETERS", "ToolArgumentsError", "ToolTimeoutError", "serialize_result"]
 
 #: Parameter names the framework injects; a tool declares them to receive per-run objects.
-INJECTED_PARAMETERS = frozenset({"run_context", "session_state", "agent", "team"})
+INJECTED_PARAMETERS = frozenset({"run_context", "session_state", "agent", "team", "tool_span"})
 
 _VALID_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 #: where ``from_callable`` keeps a plain function's shared ``Function`` (on the function itself, so the
@@ -48,8 +48,8 @@ class Function:
 
     __slots__ = ("entrypoint", "name", "description", "instructions", "show_result",
                  "stop_after_tool_call", "cache_results", "cache_ttl", "timeout", "requires_confirmation",
-                 "requires_user_input", "user_input_fields", "external_execution", "_schema", "_args_model",
-                 "_injected", "_kind", "_cache")
+                 "requires_user_input", "user_input_fields", "external_execution", "emits_events", "_schema",
+                 "_args_model", "_injected", "_kind", "_cache")
 
     def __init__(
         self,
@@ -90,6 +90,8 @@ class Function:
         self.requires_user_input = requires_user_input or bool(user_input_fields)
         self.user_input_fields = list(user_input_fields or ())
         self.external_execution = external_execution
+        #: the tool streams events of its own while it runs (a team's delegation: the member's run)
+        self.emits_events = False
         self._schema: dict[str, Any] | None = None
         self._args_model: type[BaseModel] | None = None
         self._injected: tuple[str, ...] = ()
