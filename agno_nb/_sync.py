@@ -21,7 +21,9 @@ _local = threading.local()
 _background: asyncio.AbstractEventLoop | None = None
 _background_thread: threading.Thread | None = None
 _background_lock = threading.Lock()
-_thread_loops: list[asyncio.AbstractEventLoop] = []
+#: (thread, its private loop); loops of threads that have ended are closed when the next one is made
+_thread_loops: list[tuple[threading.Thread, asyncio.AbstractEventLoop]] = []
+_thread_loops_lock = threading.Lock()
 
 
 def _thread_loop() -> asyncio.AbstractEventLoop:
@@ -29,8 +31,20 @@ def _thread_loop() -> asyncio.AbstractEventLoop:
     if loop is None or loop.is_closed():
         loop = asyncio.new_event_loop()
         _local.loop = loop
-        _thread_loops.append(loop)
+        with _thread_loops_lock:
+            for thread, old in [pair for pair in _thread_loops if not pair[0].is_alive()]:
+                _close_loop(old)
+            _thread_loops[:] = [pair for pair in _thread_loops if pair[0].is_alive()]
+            _thread_loops.append((threading.current_thread(), loop))
     return loop
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    if not loop.is_closed() and not loop.is_running():
+        try:
+            loop.run_until_complete(_cancel_all())
+        finally:
+            loop.close()
 
 
 def _background_loop() -> asyncio.AbstractEventLoop:
@@ -56,12 +70,8 @@ async def _cancel_all() -> None:
 def _shutdown() -> None:
     """Close agno_nb's loops at exit: cancel what libraries left pending on them (LiteLLM's logging
     worker, say), so nothing is torn down half-suspended during interpreter finalization."""
-    for loop in _thread_loops:
-        if not loop.is_closed() and not loop.is_running():
-            try:
-                loop.run_until_complete(_cancel_all())
-            finally:
-                loop.close()
+    for _, loop in _thread_loops:
+        _close_loop(loop)
     if _background is not None and not _background.is_closed():
         try:
             asyncio.run_coroutine_threadsafe(_cancel_all(), _background).result(5)
@@ -88,7 +98,20 @@ def run_sync(awaitable: Awaitable[T]) -> T:
     """
     running = _running_loop()
     if running is None:
-        return _thread_loop().run_until_complete(awaitable)
+        loop = _thread_loop()
+        task = loop.create_task(_as_coroutine(awaitable))
+        try:
+            return loop.run_until_complete(task)
+        except BaseException:
+            # Ctrl-C: cancel the run now, rather than leave it pending on this thread's loop, where it
+            # would quietly resume during the next run.
+            if not task.done():
+                task.cancel()
+                try:
+                    loop.run_until_complete(task)
+                except BaseException:  # the cancellation itself, or what the run raised while ending
+                    pass
+            raise
     if running is _background:
         # A sync call from code already on the background loop (a sync tool calling agent.run()):
         # waiting there would block the loop it waits for, so this one call gets a thread of its own.
@@ -127,8 +150,17 @@ async def _as_coroutine(awaitable: Awaitable[T]) -> T:
     return await awaitable
 
 
+async def _drain(stream: AsyncIterator[T]) -> list[T]:
+    return [item async for item in stream]
+
+
 def iterate_sync(stream: AsyncIterator[T]) -> Iterator[T]:
     """Iterate an async iterator from synchronous code (see ``run_sync``)."""
+    if _running_loop() is _background and _background is not None:
+        # Called from code on the background loop: every step would get a throwaway loop of its own,
+        # which ends the stream. Run the whole stream on one loop in one thread instead.
+        yield from _run_in_new_thread(_drain(stream))
+        return
     anext_ = stream.__anext__
     try:
         while True:

@@ -82,7 +82,8 @@ class RunOutput:
 
     __slots__ = ("run_id", "session_id", "agent_name", "agent_id", "model", "content",
                  "reasoning_content", "reasoning_steps", "messages", "tools", "status", "status_reason", "error",
-                 "metrics", "events", "session_state", "requirements", "paused", "_tools_by_id", "_t0")
+                 "metrics", "events", "session_state", "requirements", "paused", "storage_error", "_tools_by_id",
+                 "_t0")
 
     def __init__(self, ref: RunRef):
         self.run_id = ref.run_id
@@ -105,6 +106,8 @@ class RunOutput:
         self.requirements: list = []
         #: what a paused run needs to go on (``agno_nb.agent.hitl.PausedRun``)
         self.paused: Any = None
+        #: set when the run finished but could not be written to the store (the output is still whole)
+        self.storage_error: BaseException | None = None
         self._tools_by_id: dict[str, ToolExecution] = {}
         self._t0 = 0.0
 

@@ -305,7 +305,7 @@ def test_unknown_agent_lists_the_known_ones(shell):
     assert "['helper', 'writer']" in usage_error(shell, "%%ask nobody\nhello")
     assert "['helper', 'writer']" in usage_error(shell, "%agno new-session ghost")
     del shell.user_ns["helper"], shell.user_ns["writer"]
-    assert "known agents: none" in usage_error(shell, "%ask nobody hello")
+    assert "known: none" in usage_error(shell, "%ask nobody hello")
 
 
 def test_unknown_run_id_in_agno_trace_is_a_usage_error(shell):

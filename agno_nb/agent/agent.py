@@ -393,7 +393,14 @@ class Agent(AgentSessions, AgentContinuation):
         if plan.store is not None and out.events:
             from .persistence import save_run
 
-            await save_run(self, plan, out, plan.store)
+            try:
+                await save_run(self, plan, out, plan.store)
+            except Exception as exc:  # the run happened: keep its output, report that it was not saved
+                import logging
+
+                out.storage_error = exc
+                logging.getLogger("agno_nb").warning("agno_nb: run %s finished but was not saved: %s",
+                                                     out.run_id, exc)
 
     async def _start(self, plan: RunPlan, resume: tuple | None) -> RunOutput:
         """Prepare a new run (messages) or a continued one (stored session); the output it folds into."""
@@ -407,6 +414,11 @@ class Agent(AgentSessions, AgentContinuation):
                 setattr(out.metrics, key, value)
         if plan.store is not None:
             plan.session = await asyncio.to_thread(plan.store.get_session, plan.ctx.session_id)
+            if plan.session is not None and plan.session.state:
+                # Other runs of the session may have changed its state while this one waited.
+                merged = {**plan.session.state, **plan.ctx.session_state}
+                plan.ctx.session_state.clear()
+                plan.ctx.session_state.update(merged)
         return out
 
     async def _collect(self, plan: RunPlan, resume: tuple | None = None) -> RunOutput:

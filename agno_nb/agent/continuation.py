@@ -53,6 +53,10 @@ class AgentContinuation:
         if paused.continued:
             raise ConfigurationError(f"Run {paused.run_id} was already continued; a paused run goes on once. "
                                      f"Use the RunOutput of that continuation instead.")
+        store = self.store()
+        if store is not None and store.take_approval(paused.run_id) is None and isinstance(run, str):
+            # Claimed atomically: another process (or call) took this paused run between our read and now.
+            raise ConfigurationError(f"Run {paused.run_id} is already being continued elsewhere.")
         model = self.resolved_model()
         native = self.output_schema is not None and not self.use_json_mode and model.supports_native_schema
         ref = RunRef(paused.run_id, paused.session_id, paused.user_id, self._kind, self.name, self.id)
@@ -60,13 +64,14 @@ class AgentContinuation:
                          paused.context or {}, self)
         response_format = response_format_for(self.output_schema, native) if self.output_schema else None
         plan = RunPlan(self, model, self._schemas(), response_format, ctx, ref, stream, paused.input, native,
-                       self.store(), None)
+                       store, None)
         plan.messages = list(paused.messages)
         plan.own_from = paused.own_from
         plan.resumed_from = paused
         paused.continued = True
         plan.observers = observers_for(self, ref)
-        state = LoopState(paused.run_span, paused.tool_calls_made, paused.repaired, list(paused.shown))
+        state = LoopState(paused.run_span, paused.tool_calls_made, paused.repaired, list(paused.shown),
+                          paused.limit_reason, paused.pending_stop)
         return plan, (decisions, state)
 
     def continue_run(self, run: "RunOutput | str", requirements: list[Requirement] | None = None, *,

@@ -127,12 +127,13 @@ class PausedRun:
 
     __slots__ = ("run_id", "run_span", "session_id", "user_id", "messages", "own_from", "input", "session_state",
                  "context", "requirements", "tool_calls_made", "shown", "repaired", "metrics", "event_count",
-                 "created_at", "continued")
+                 "created_at", "limit_reason", "pending_stop", "continued")
 
     def __init__(self, run_id: str, run_span: str, session_id: str | None, user_id: str | None,
                  messages: list[dict], own_from: int, input: Any, session_state: dict, context: dict,
                  requirements: list[Requirement], tool_calls_made: int, shown: list[str], repaired: bool,
-                 metrics: dict, event_count: int, created_at: float):
+                 metrics: dict, event_count: int, created_at: float, limit_reason: str | None = None,
+                 pending_stop: list | None = None):
         self.run_id = run_id
         self.run_span = run_span
         self.session_id = session_id
@@ -149,6 +150,8 @@ class PausedRun:
         self.metrics = metrics
         self.event_count = event_count
         self.created_at = created_at
+        self.limit_reason = limit_reason
+        self.pending_stop = pending_stop
         #: set when a continuation starts: a paused run goes on once (its approved tools must not run twice)
         self.continued = False
 

@@ -150,10 +150,14 @@ async def _tool_turn(plan: RunPlan, state: LoopState, response: ModelResponse) -
     messages[insert_at:insert_at] = [o.message for o in outcomes]
     async for event in _drain_context_events(plan):
         yield event
+    stop = _stop_after(outcomes, state)
     if reason is not None and not held:
         yield _completed(plan, run_span, response.content, RunStatus.LIMIT_REACHED, reason)
         return
     if held:
+        # What this turn already decided (a stop, the limit) holds once the paused calls are resolved.
+        state.limit_reason = reason
+        state.pending_stop = list(stop) if stop is not None else None
         requirements = []
         for call in held:
             outcome = ToolOutcome(call, functions[call.name])
@@ -163,7 +167,6 @@ async def _tool_turn(plan: RunPlan, state: LoopState, response: ModelResponse) -
                                  requirement.kind, requirement.user_input_fields)
         yield _paused(plan, state, requirements)
         return
-    stop = _stop_after(outcomes, state)
     if stop is not None:
         yield _completed(plan, run_span, *stop)
 
@@ -196,9 +199,11 @@ async def _apply_decisions(plan: RunPlan, state: LoopState, decisions: list[Requ
         messages.extend(o.message for o in outcomes)
     async for event in _drain_context_events(plan):
         yield event
-    stop = _stop_after(outcomes, state)
+    stop = _stop_after(outcomes, state) or (tuple(state.pending_stop) if state.pending_stop else None)
     if stop is not None:
         yield _completed(plan, run_span, *stop)
+    elif state.limit_reason is not None:
+        yield _completed(plan, run_span, None, RunStatus.LIMIT_REACHED, state.limit_reason)
 
 
 def _external_result_events(plan: RunPlan, run_span: str, decision: Requirement) -> list[Event]:
@@ -238,7 +243,7 @@ def _paused(plan: RunPlan, state: LoopState, requirements: list[Requirement]) ->
     paused = PausedRun(ctx.run_id, state.run_span, ctx.session_id, ctx.user_id, plan.messages, plan.own_from,
                        plan.input,
                        ctx.session_state, _plain_context(ctx.context), requirements, state.tool_calls_made,
-                       state.shown, state.repaired, {}, 0, time.time())
+                       state.shown, state.repaired, {}, 0, time.time(), state.limit_reason, state.pending_stop)
     return RunPaused(plan.ref, new_span_id(), state.run_span, requirements, paused)
 
 

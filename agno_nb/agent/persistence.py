@@ -13,7 +13,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigurationError
-from ..run_events import Event, RunCompleted, RunError, RunOutput, RunStarted, RunStatus
+from ..run_events import (Event, ReasoningContentDelta, RunCompleted, RunContentDelta, RunError, RunOutput,
+                          RunStarted, RunStatus)
 from ..memory.history import history_messages
 from ..memory.manager import memories_prompt, search_memories
 from ..memory.summary import summary_prompt
@@ -67,9 +68,30 @@ def event_rows(out: RunOutput, first_seq: int = 0) -> list[tuple]:
     if started is not None:
         wall0, t0 = started.started_at, started.ts
     # A nested run's events (a team member's) are stored with that run, not again with this one.
-    own = [e for e in out.events if e.ref.run_id == out.run_id]
-    return [(out.run_id, first_seq + seq, e.type, e.span_id, e.parent_span_id, wall0 + (e.ts - t0),
-             _payload_json(e)) for seq, e in enumerate(own)]
+    rows: list[tuple] = []
+    pending: list[Event] = []  # consecutive text deltas of one span: stored as one row
+
+    def flush() -> None:
+        if pending:
+            first = pending[0]
+            text = "".join(e.content for e in pending)
+            rows.append((out.run_id, first_seq + len(rows), first.type, first.span_id, first.parent_span_id,
+                         wall0 + (first.ts - t0), to_json({"content": text, "deltas": len(pending)})))
+            pending.clear()
+
+    for e in out.events:
+        if e.ref.run_id != out.run_id:
+            continue
+        if isinstance(e, (RunContentDelta, ReasoningContentDelta)):
+            if pending and (type(pending[0]) is not type(e) or pending[0].span_id != e.span_id):
+                flush()
+            pending.append(e)
+            continue
+        flush()
+        rows.append((out.run_id, first_seq + len(rows), e.type, e.span_id, e.parent_span_id, wall0 + (e.ts - t0),
+                     _payload_json(e)))
+    flush()
+    return rows
 
 
 def _payload_json(event: Event) -> str:
@@ -95,7 +117,7 @@ async def save_run(agent: "Agent", plan: "RunPlan", out: RunOutput, store: "Stor
     continuing = plan.resumed_from is not None
     run = RunRecord(out.run_id, ctx.session_id, parent_run_id=plan.ref.parent_run_id,
                     component_type=agent._kind, component_id=agent.id,
-                    component_name=agent.name, user_id=ctx.user_id, status=status, input=_jsonable(plan.input),
+                    component_name=agent.name, user_id=ctx.user_id, status=status, input=plan.input,
                     content=out.content, messages=own_messages, metrics=out.metrics.to_dict(),
                     error=out.status_reason if status not in (RunStatus.COMPLETED, RunStatus.PAUSED) else None,
                     created_at=plan.resumed_from.created_at if continuing else None)
@@ -140,14 +162,3 @@ def _start_background_work(agent: "Agent", plan: "RunPlan", store: "Store", own_
         background.submit(agent.session_summary_manager.aupdate(
             store, ctx.session_id, previous.summary if previous else None, own_messages, model=plan.model),
             what=f"summary of session {ctx.session_id}")
-
-
-def _jsonable(value: Any) -> Any:
-    dump = getattr(value, "model_dump", None)
-    if dump is not None:
-        return dump(mode="json")
-    try:
-        json.dumps(value)
-        return value
-    except (TypeError, ValueError):
-        return str(value)

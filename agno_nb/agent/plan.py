@@ -55,12 +55,17 @@ class RunPlan:
 class LoopState:
     """The loop's counters; saved with a paused run so the continuation picks up where it stopped."""
 
-    __slots__ = ("run_span", "tool_calls_made", "repaired", "shown")
+    __slots__ = ("run_span", "tool_calls_made", "repaired", "shown", "limit_reason", "pending_stop")
 
     def __init__(self, run_span: str, tool_calls_made: int = 0, repaired: bool = False,
-                 shown: list[str] | None = None):
+                 shown: list[str] | None = None, limit_reason: str | None = None,
+                 pending_stop: list | None = None):
         self.run_span = run_span
         self.tool_calls_made = tool_calls_made
         self.repaired = repaired
         #: results of ``show_result`` tools, prepended to the answer
         self.shown = shown or []
+        #: the turn that paused also hit ``tool_call_limit``: the continuation ends there
+        self.limit_reason = limit_reason
+        #: the turn that paused also ran a ``stop_after_tool_call`` tool: [content, reason]
+        self.pending_stop = pending_stop

@@ -50,6 +50,20 @@ def _definition_parser(kind: str) -> _Parser:
     return parser
 
 
+def _team_parser() -> _Parser:
+    parser = _Parser(prog="%team", add_help=False)
+    parser.add_argument("name")
+    parser.add_argument("--mode", default="coordinate")
+    parser.add_argument("--members", required=True)
+    parser.add_argument("--model")
+    parser.add_argument("--db")
+    parser.add_argument("--description")
+    parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--share-interactions", action="store_true")
+    parser.add_argument("--max-iterations", type=int, default=10)
+    return parser
+
+
 _ASK = _Parser(prog="ask", add_help=False)
 _ASK.add_argument("name")
 _ASK.add_argument("--session")
@@ -114,14 +128,23 @@ class AgnoMagics(Magics):
         return self.shell.user_ns
 
     def _agent(self, name: str) -> Any:
+        """An agent or team bound in the notebook under ``name``."""
         from ..agent.agent import Agent
+        from ..team.team import Team
 
         agent = self.ns.get(name)
-        if not isinstance(agent, Agent):
-            known = sorted(k for k, v in self.ns.items() if isinstance(v, Agent) and not k.startswith("_"))
-            raise UsageError(f"No agent named {name!r} in this notebook; known agents: {known or 'none'}. "
-                             f"Define one with %%agent {name}.")
+        if not isinstance(agent, (Agent, Team)):
+            known = sorted(k for k, v in self.ns.items() if isinstance(v, (Agent, Team)) and not k.startswith("_"))
+            raise UsageError(f"No agent or team named {name!r} in this notebook; known: {known or 'none'}. "
+                             f"Define one with %%agent {name} (or %%team {name}).")
         return agent
+
+    def _model_arg(self, value: str | None) -> Any:
+        """--model names a model id, or a notebook variable holding a Model or an id."""
+        from ..models.base import Model
+
+        named = self.ns.get(value) if value and value.isidentifier() else None
+        return named if isinstance(named, (Model, str)) else value
 
     def _tools(self, spec: str) -> list[Any]:
         tools = []
@@ -171,11 +194,8 @@ class AgnoMagics(Magics):
                 raise UsageError(f"--output-schema {args.output_schema}: no class of that name in the notebook; "
                                  f"define a pydantic model first.")
         from ..agent.agent import Agent
-        from ..models.base import Model
 
-        # --model names a model id, or a notebook variable holding a Model or an id
-        named = self.ns.get(args.model) if args.model and args.model.isidentifier() else None
-        model = named if isinstance(named, (Model, str)) else args.model
+        model = self._model_arg(args.model)
 
         def build() -> Any:
             agent = Agent(name=args.name, model=model, instructions=cell.strip(), tools=self._tools(args.tools),
@@ -194,6 +214,41 @@ class AgnoMagics(Magics):
         from .cards import agent_card
 
         display(agent_card(agent), raw=True)
+
+    # ------------------------------------------------------------------------------- %%team
+
+    @cell_magic
+    def team(self, line: str, cell: str) -> None:
+        """%%team NAME --mode route|coordinate|collaborate|broadcast|tasks --members a,b,c [--model ID] ...
+
+        The cell body is the leader's instructions (may be empty). Members are agents or teams of the notebook.
+        """
+        from ..team.team import Team
+
+        args = _team_parser().parse_args(shlex.split(line))
+        if not args.name.isidentifier():
+            raise UsageError(f"%%team: {args.name!r} is not a valid Python name; use letters, digits and _.")
+        members = [self._agent(m.strip()) for m in args.members.split(",") if m.strip()]
+
+        def build() -> Any:
+            team = Team(name=args.name, members=members, mode=args.mode, model=self._model_arg(args.model),
+                        instructions=cell.strip() or None, db=None if args.db in (None, "default") else args.db,
+                        description=args.description, markdown=args.markdown,
+                        share_member_interactions=args.share_interactions, max_iterations=args.max_iterations)
+            team.leader.functions  # build the leader now: a bad member or cycle is reported here
+            return team
+
+        team = self._guard(build)
+        self.ns[args.name] = team
+        self.sessions.pop(args.name, None)
+        from IPython.display import display
+
+        from .cards import agent_card
+
+        card = agent_card(team.leader)
+        card["text/plain"] = card["text/plain"].replace("agent ", f"team ({team.mode}) ", 1) + \
+            "\n  members: " + ", ".join(m.id for m in team.members)
+        display(card, raw=True)
 
     # -------------------------------------------------------------------------------- %%ask
 
@@ -339,6 +394,8 @@ class AgnoMagics(Magics):
 
 
 _HELP = """agno_nb magics
+  %%team NAME --mode route|coordinate|collaborate|broadcast|tasks --members a,b,c [--model ID] [--db PATH]
+      body: the leader's instructions (optional). Members: agents or teams of the notebook.
   %%agent NAME [--model ID] [--tools a,b] [--db PATH] [--output-schema Cls] [--markdown]
                [--description TEXT] [--history N] [--memory] [--user U] [--tool-call-limit N]
       body: the agent's instructions. Tools: notebook functions/toolkits, or dataframes, reasoning.

@@ -213,7 +213,8 @@ class Store:
                 runs = runs[: ids.index(upto_run_id) + 1]
             state, summary = source.state, source.summary
             if upto_run_id is not None:
-                summary = None  # the summary covers later runs too  # the state as that run left it (its RunCompleted event keeps it)
+                summary = None  # the summary covers later runs too
+                # the state as that run left it: its RunCompleted event keeps it
                 cur.execute("SELECT payload FROM events WHERE run_id = ? AND type = 'RunCompleted' "
                             "ORDER BY seq DESC LIMIT 1", [upto_run_id])
                 rows = cur.fetchall()
@@ -363,6 +364,19 @@ class Store:
         columns = ("run_id", "session_id", "user_id", "component_id", "requirements", "state", "created_at")
         with self.transaction() as cur:
             cur.execute(f"SELECT {', '.join(columns)} FROM approvals WHERE run_id = ?", [run_id])
+            rows = cur.fetchall()
+        if not rows:
+            return None
+        row = dict(zip(columns, rows[0]))
+        row["requirements"], row["state"] = from_json(row["requirements"]), from_json(row["state"])
+        return row
+
+    def take_approval(self, run_id: str) -> dict[str, Any] | None:
+        """Claim a paused run for continuing: the approval row is removed atomically, so two processes
+        can never both continue (and both run the approved tools of) the same paused run."""
+        columns = ("run_id", "session_id", "user_id", "component_id", "requirements", "state", "created_at")
+        with self.transaction() as cur:
+            cur.execute(f"DELETE FROM approvals WHERE run_id = ? RETURNING {', '.join(columns)}", [run_id])
             rows = cur.fetchall()
         if not rows:
             return None

@@ -103,6 +103,7 @@ class DuckDBStore(Store):
             if self._con is not None:
                 self._con.close()
                 self._con = None
+            self._migrated = False  # a reopened ":memory:" store is a new, empty database
 
     # ------------------------------------------------------------------------------ operations
 

@@ -256,7 +256,14 @@ class Function:
                 raise ToolTimeoutError(f"the tool {self.name} timed out after {self.timeout}s")
             result = task.result()
         if key is not None:
-            self._cache[key] = (time.monotonic() + self.cache_ttl, result)  # type: ignore[index]
+            cache = self._cache
+            now = time.monotonic()
+            if len(cache) >= _CACHE_SIZE:  # drop expired entries, then the oldest, to stay bounded
+                for stale in [k for k, (expires, _) in cache.items() if expires <= now]:
+                    del cache[stale]
+                while len(cache) >= _CACHE_SIZE:
+                    del cache[next(iter(cache))]
+            cache[key] = (now + self.cache_ttl, result)
         return result, False
 
     async def _invoke(self, kwargs: dict[str, Any], in_thread: bool) -> Any:
@@ -273,6 +280,9 @@ class Function:
             return await asyncio.to_thread(runner)
         return runner()
 
+
+#: results kept per cached tool (the cache is per tool and per process, keyed by the visible arguments)
+_CACHE_SIZE = 1024
 
 _OPTIONS = ("name", "description", "instructions", "show_result", "stop_after_tool_call", "cache_results",
             "cache_ttl", "timeout", "requires_confirmation", "requires_user_input", "user_input_fields",
