@@ -14,6 +14,15 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Agent": "agno_nb.agent.agent",
     "Team": "agno_nb.team.team",
+    "Workflow": "agno_nb.workflow.workflow",
+    "Step": "agno_nb.workflow.steps",
+    "Steps": "agno_nb.workflow.steps",
+    "Parallel": "agno_nb.workflow.steps",
+    "Loop": "agno_nb.workflow.steps",
+    "Condition": "agno_nb.workflow.steps",
+    "Router": "agno_nb.workflow.steps",
+    "StepInput": "agno_nb.workflow.steps",
+    "StepOutput": "agno_nb.workflow.steps",
     "RunContext": "agno_nb.agent.context",
     "tool": "agno_nb.tools.decorator",
     "Function": "agno_nb.tools.function",
@@ -44,6 +53,8 @@ __all__ = sorted(_EXPORTS) + ["__version__"]
 if TYPE_CHECKING:
     from .agent.agent import Agent
     from .team.team import Team
+    from .workflow.steps import Condition, Loop, Parallel, Router, Step, StepInput, StepOutput, Steps
+    from .workflow.workflow import Workflow
     from .agent.context import RunContext
     from .run_events import RunOutput, RunStatus
     from .media import Audio, File, Image, Video

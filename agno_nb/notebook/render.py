@@ -13,7 +13,8 @@ _COLORS = {"completed": "#1a7f37", "ok": "#1a7f37", "running": "#9a6700", "pause
            "error": "#cf222e", "blocked": "#cf222e", "rejected": "#cf222e", "cancelled": "#6e7781",
            "limit_reached": "#bc4c00", "decided": "#6e7781", "pending": "#6e7781"}
 _ICONS = {"run": "▶", "model": "◆", "tool": "⚙", "reasoning": "✎", "guardrail": "⛔", "validation": "⚠",
-          "member": "👤"}
+          "member": "👤", "step": "▸", "steps": "☰", "parallel": "⇉", "loop": "↻", "condition": "⑂",
+          "router": "⤳"}
 
 _STYLE = """<style>
 .agno-trace{font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',sans-serif;font-size:13px;line-height:1.45;
@@ -96,7 +97,7 @@ def _span(span: dict[str, Any], total: float) -> str:
         summary.append("<span class='chip'>cached</span>")
     body = []
     for key in ("input", "arguments", "result", "answer", "error", "reason", "reasoning", "action", "awaiting",
-                "retry_in", "stage"):
+                "retry_in", "stage", "iterations", "condition", "selected", "retries"):
         value = attrs.get(key)
         if value not in (None, "", {}):
             body.append(f"<div class='muted'>{key}</div><pre>{html.escape(_json(value))}</pre>")

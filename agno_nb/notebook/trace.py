@@ -185,6 +185,33 @@ class TraceView:
         span = self._child(e, "guardrail", e.guardrail, {"reason": e.reason, "stage": e.stage})
         span.end, span.status = e.ts, "blocked"
 
+    def _step_started(self, e: Any) -> None:
+        span = self.spans.get(e.span_id)
+        if span is not None:  # a retry: same span, next attempt
+            span.status, span.attrs["attempt"] = "running", e.attempt
+            return
+        self._child(e, e.kind, e.step_name, {"work": e.work} if e.work else {})
+
+    def _step_completed(self, e: Any) -> None:
+        span = self.spans.get(e.span_id) or self._child(e, e.kind, e.step_name, {})
+        span.end, span.status = e.ts, "ok" if e.success else "error"
+        span.attrs.update({k: v for k, v in (("result", e.content), ("error", e.error)) if v is not None})
+
+    def _step_note(self, e: Any) -> None:
+        parent = self.spans.get(e.parent_span_id or "")
+        if parent is None:
+            return
+        if e.type == "LoopIteration":
+            parent.attrs["iterations"] = e.iteration
+        elif e.type == "ConditionEvaluated":
+            parent.attrs["condition"] = e.result
+        elif e.type == "RouterSelected":
+            parent.attrs["selected"] = e.selected
+        elif e.type == "StepRetrying":
+            span = self.spans.get(e.span_id)
+            if span is not None:
+                span.attrs.setdefault("retries", []).append(e.error)
+
     def _validation(self, e: ev.OutputValidationFailed) -> None:
         span = self._child(e, "validation", "output validation", {"error": e.error, "repairing": e.repairing})
         span.end, span.status = e.ts, "error"
@@ -268,7 +295,12 @@ def _preview(value: Any) -> Any:
     return text if len(text) <= _PREVIEW else text[:_PREVIEW] + f"... ({len(text):,} characters)"
 
 
+from ..workflow import events as wf  # noqa: E402  (light: event classes only)
+
 _HANDLERS = {
+    wf.StepStarted: TraceView._step_started, wf.StepCompleted: TraceView._step_completed,
+    wf.StepRetrying: TraceView._step_note, wf.LoopIteration: TraceView._step_note,
+    wf.ConditionEvaluated: TraceView._step_note, wf.RouterSelected: TraceView._step_note,
     ev.RunStarted: TraceView._run_started, ev.ModelRequestStarted: TraceView._model_started,
     ev.ModelRequestCompleted: TraceView._model_completed, ev.ModelRequestFailed: TraceView._model_failed,
     ev.RunContentDelta: TraceView._delta, ev.ReasoningContentDelta: TraceView._reasoning_delta,

@@ -1,0 +1,254 @@
+"""``Workflow``: deterministic steps (agents, teams, functions, nested workflows) with an audit trail.
+
+Runs like an agent (``run``, ``arun``, ``stream=True``) and emits events for every step and construct.
+With a store, every top-level step is checkpointed: ``resume(run_id)`` continues a run whose process
+died, and a step with ``requires_confirmation`` (or ``on_error="pause"``) pauses the run until
+``continue_run`` (also from another process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import re
+from typing import TYPE_CHECKING, Any, AsyncIterator, Sequence
+
+from .._sync import iterate_sync, run_sync
+from ..agent.context import RunContext
+from ..errors import ConfigurationError
+from ..observe import notify, observers_for
+from ..run_events import Event, RunOutput, RunRef, RunStatus, new_run_id
+from .runner import WorkflowRun, run_workflow
+from .steps import Step, StepOutput, as_step
+
+if TYPE_CHECKING:
+    import pandas
+
+    from ..storage.base import Store
+
+__all__ = ["Workflow"]
+
+
+class Workflow:
+    """Steps run in order; see ``Steps``, ``Parallel``, ``Loop``, ``Condition``, ``Router``."""
+
+    def __init__(self, *, name: str, steps: Sequence[Any], id: str | None = None, description: str | None = None,
+                 db: "Store | str | None" = None, session_state: dict[str, Any] | None = None,
+                 user_id: str | None = None, session_id: str | None = None):
+        if not steps:
+            raise ConfigurationError(f"Workflow {name!r} needs at least one step.")
+        self.name = name
+        self.id = id or re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "workflow"
+        self.description = description
+        self.steps: list[Step] = [as_step(s) for s in steps]
+        self.db = db
+        self.session_state = session_state
+        self.user_id = user_id
+        self.session_id = session_id
+        self._store: Any = None
+        _check(self)
+
+    def store(self) -> "Store | None":
+        """The store: ``db=``, else the default store, else ``None`` (no checkpoints, no resume)."""
+        from ..storage import default_store, open_store
+
+        if self.db is None:
+            return default_store()
+        if self._store is None:
+            self._store = open_store(self.db)
+        return self._store
+
+    # ------------------------------------------------------------------------------------ runs
+
+    def _new_run(self, input: Any, session_id: str | None, user_id: str | None,
+                 session_state: dict[str, Any] | None) -> WorkflowRun:
+        store = self.store()
+        run_id = new_run_id()
+        session_id = session_id or self.session_id or (new_run_id() if store is not None else None)
+        user_id = user_id or self.user_id
+        state = copy.deepcopy(self.session_state or {})
+        state.update(copy.deepcopy(session_state or {}))
+        ref = RunRef(run_id, session_id, user_id, "workflow", self.name, self.id)
+        ctx = RunContext(run_id, session_id, user_id, state, {}, self)  # type: ignore[arg-type]
+        return WorkflowRun(self, ref, ctx, store, input, state)
+
+    async def _collect(self, run: WorkflowRun, resumed: bool = False) -> RunOutput:
+        out = RunOutput(run.ref)
+        async for event in self._events(run, resumed, out):
+            pass
+        return out
+
+    async def _events(self, run: WorkflowRun, resumed: bool, out: RunOutput | None = None) -> AsyncIterator[Event]:
+        out = out if out is not None else RunOutput(run.ref)
+        if run.store is not None and not resumed:
+            await self._load_state(run)
+        produced: list[Event] = []
+        observers = observers_for(self, run.ref)
+        try:
+            async for event in run_workflow(run, produced, resumed):
+                out.apply(event)
+                if observers:
+                    notify(observers, event)
+                yield event
+        finally:
+            if run.store is not None and run.parent_span is None:
+                await self._save(run, out, produced, resumed)
+
+    async def _load_state(self, run: WorkflowRun) -> None:
+        session = await asyncio.to_thread(run.store.get_session, run.ref.session_id)
+        if session is not None and session.state:
+            merged = {**session.state, **run.state}
+            run.state.clear()
+            run.state.update(merged)
+
+    async def _save(self, run: WorkflowRun, out: RunOutput, produced: list[Event], resumed: bool) -> None:
+        from ..agent.persistence import event_rows
+        from ..storage.records import RunRecord, SessionRecord
+
+        partial = RunOutput(run.ref)
+        partial.events = produced[run.saved_events:]
+        rows = event_rows(partial, run.saved_rows)
+        status = out.status if out.status != RunStatus.RUNNING else RunStatus.CANCELLED
+        record = RunRecord(run.ref.run_id, run.ref.session_id, component_type="workflow", component_id=self.id,
+                           component_name=self.name, user_id=run.ref.user_id, status=status, input=run.input,
+                           content=out.content, metrics=out.metrics.to_dict(),
+                           error=out.status_reason if status not in (RunStatus.COMPLETED, RunStatus.PAUSED) else None,
+                           created_at=run.created_at)
+        session = SessionRecord(run.ref.session_id, "workflow", self.id, run.ref.user_id, state=run.state)
+
+        def write() -> None:
+            run.store.save_run(record, rows, session, replace=True, count_run=not resumed)
+            if status == RunStatus.PAUSED and out.paused is not None:
+                run.store.save_approval(run.ref.run_id, session_id=run.ref.session_id, user_id=run.ref.user_id,
+                                        component_id=self.id, requirements=[r.to_dict() for r in out.requirements],
+                                        state=out.paused.to_dict())
+
+        await asyncio.to_thread(write)
+
+    def run(self, input: Any = None, *, stream: bool = False, session_id: str | None = None,
+            user_id: str | None = None, session_state: dict[str, Any] | None = None) -> Any:
+        """Run synchronously: a ``RunOutput`` (content: the last step's), or events with ``stream=True``."""
+        run = self._new_run(input, session_id, user_id, session_state)
+        if stream:
+            return iterate_sync(self._events(run, False))
+        return run_sync(self._collect(run))
+
+    def arun(self, input: Any = None, *, stream: bool = False, session_id: str | None = None,
+             user_id: str | None = None, session_state: dict[str, Any] | None = None) -> Any:
+        """Run asynchronously: awaitable ``RunOutput``, or an async iterator of events with ``stream=True``."""
+        run = self._new_run(input, session_id, user_id, session_state)
+        return self._events(run, False) if stream else self._collect(run)
+
+    def _nested_stream(self, input: Any, *, parent: Any, parent_span: str, store: Any,
+                       session_state: dict[str, Any] | None) -> AsyncIterator[Event]:
+        """This workflow as a step of another: a nested run sharing the parent's state and store."""
+        run = self._new_run(input, parent.session_id, parent.user_id, None)
+        run.ref.parent_run_id = parent.run_id
+        run.parent_span = parent_span
+        run.store = store
+        if session_state is not None:
+            run.state = session_state
+            run.ctx.session_state = session_state
+        return run_workflow(run)
+
+    # --------------------------------------------------------------------- resume and continue
+
+    def resume(self, run_id: str, *, stream: bool = False) -> Any:
+        """Continue a run that stopped mid-way (its process died) from the last completed top-level step."""
+        run = self._restore(run_id)
+        if stream:
+            return iterate_sync(self._events(run, True))
+        return run_sync(self._collect(run, resumed=True))
+
+    def _restore(self, run_id: str) -> WorkflowRun:
+        from ..storage.base import NotFoundError
+
+        store = self.store()
+        if store is None:
+            raise ConfigurationError("resume needs the store the run was checkpointed in: pass db=... to the Workflow.")
+        record = store.get_run(run_id)
+        if record is None or record.component_id != self.id:
+            raise NotFoundError(f"No run {run_id!r} of workflow {self.name!r} in {store.location}.")
+        if record.status in (RunStatus.COMPLETED, RunStatus.PAUSED):
+            raise ConfigurationError(f"Run {run_id} is {record.status}; "
+                                     + ("use continue_run." if record.status == RunStatus.PAUSED else "nothing to resume."))
+        run = self._new_run(record.input, record.session_id, record.user_id, None)
+        run.ref.run_id = run.ctx.run_id = run_id
+        run.created_at = record.created_at
+        checkpoints = store.load_checkpoints(run_id)
+        if checkpoints:
+            last = checkpoints[-1]["state"] or {}
+            run.state.clear()
+            run.state.update(last.get("session_state") or {})
+            run.outputs = {k: StepOutput.from_dict(v) for k, v in (last.get("outputs") or {}).items()}
+            run.last_content = last.get("last_content")
+            run.start_index = checkpoints[-1]["step_index"] + 1
+        run.saved_rows = len(store.get_events(run_id))
+        return run
+
+    def continue_run(self, run: Any, requirements: list[Any] | None = None, *, stream: bool = False) -> Any:
+        """Continue a paused run once each waiting step is confirmed or rejected (RunOutput or run id)."""
+        from ..agent.hitl import PausedRun, check_resolved
+
+        store = self.store()
+        if isinstance(run, RunOutput):
+            if run.paused is None:
+                raise ConfigurationError(f"Run {run.run_id} is not paused (status {run.status!r}).")
+            paused = run.paused
+        else:
+            approval = store.take_approval(run) if store is not None else None
+            if approval is None:
+                from ..storage.base import NotFoundError
+
+                raise NotFoundError(f"No paused run {run!r} of workflow {self.name!r} to continue.")
+            paused = PausedRun.from_dict(approval["state"])
+        decisions = check_resolved(list(requirements if requirements is not None else paused.requirements),
+                                   paused.requirements)
+        restored = self._new_run(paused.input, paused.session_id, paused.user_id, None)
+        restored.ref.run_id = restored.ctx.run_id = paused.run_id
+        restored.run_span = paused.run_span
+        restored.created_at = paused.created_at
+        restored.state.clear()
+        restored.state.update(paused.session_state or {})
+        restored.outputs = {k: StepOutput.from_dict(v) for k, v in paused.context.get("outputs", {}).items()}
+        restored.last_content = paused.context.get("last_content")
+        restored.start_index = paused.context.get("step_index", 0)
+        restored.decisions = {d.tool_name: ("confirmed" if d.decision == "confirmed" else
+                                            f"rejected: {d.reason or 'no reason given'}") for d in decisions}
+        if store is not None:
+            restored.saved_rows = len(store.get_events(paused.run_id))
+        if stream:
+            return iterate_sync(self._events(restored, True))
+        return run_sync(self._collect(restored, resumed=True))
+
+    def audit_trail(self, run_id: str) -> "pandas.DataFrame":
+        """Every step and construct of a stored run: what ran, in which order, how long, with what result."""
+        store = self.store()
+        if store is None:
+            raise ConfigurationError("audit_trail reads the store: pass db=... to the Workflow.")
+        frame = store.sql("SELECT seq, type, span_id, parent_span_id, to_timestamp(ts) AS time, payload FROM events "
+                          "WHERE run_id = ? ORDER BY seq", [run_id])
+        return frame
+
+    def __repr__(self) -> str:
+        return f"Workflow({self.name!r}, steps={[s.name for s in self.steps]})"
+
+
+def _check(workflow: Workflow, path: tuple[Workflow, ...] = ()) -> None:
+    """Refuse duplicate step names (outputs are found by name) and workflows that contain themselves."""
+    if any(w is workflow for w in path):
+        raise ConfigurationError("Workflow cycle: " + " -> ".join(w.name for w in (*path, workflow)) + ".")
+    names: list[str] = []
+
+    def walk(steps: list[Step]) -> None:
+        for step in steps:
+            names.append(step.name)
+            if isinstance(step.work, Workflow):
+                _check(step.work, (*path, workflow))
+            walk(step.children())
+
+    walk(workflow.steps)
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ConfigurationError(f"Workflow {workflow.name!r}: step names must be unique (outputs are looked up by "
+                                 f"name); repeated: {repeated}. Pass name=... to the steps.")
