@@ -131,10 +131,12 @@ class AgnoMagics(Magics):
         """An agent or team bound in the notebook under ``name``."""
         from ..agent.agent import Agent
         from ..team.team import Team
+        from ..workflow.workflow import Workflow
 
+        kinds = (Agent, Team, Workflow)
         agent = self.ns.get(name)
-        if not isinstance(agent, (Agent, Team)):
-            known = sorted(k for k, v in self.ns.items() if isinstance(v, (Agent, Team)) and not k.startswith("_"))
+        if not isinstance(agent, kinds):
+            known = sorted(k for k, v in self.ns.items() if isinstance(v, kinds) and not k.startswith("_"))
             raise UsageError(f"No agent or team named {name!r} in this notebook; known: {known or 'none'}. "
                              f"Define one with %%agent {name} (or %%team {name}).")
         return agent
@@ -249,6 +251,31 @@ class AgnoMagics(Magics):
         card["text/plain"] = card["text/plain"].replace("agent ", f"team ({team.mode}) ", 1) + \
             "\n  members: " + ", ".join(m.id for m in team.members)
         display(card, raw=True)
+
+    # --------------------------------------------------------------------------- %%workflow
+
+    @cell_magic
+    def workflow(self, line: str, cell: str) -> None:
+        """%%workflow NAME [--db PATH]: the body (YAML) names the steps: agents, teams and functions of the notebook.
+
+        Run it with %ask NAME ... or NAME.run(...).
+        """
+        parser = _Parser(prog="%workflow", add_help=False)
+        parser.add_argument("name")
+        parser.add_argument("--db")
+        args = parser.parse_args(shlex.split(line))
+        if not args.name.isidentifier():
+            raise UsageError(f"%%workflow: {args.name!r} is not a valid Python name; use letters, digits and _.")
+        if not cell.strip():
+            raise UsageError("%%workflow: the body is empty; list the steps in YAML, e.g.\nsteps:\n  - research\n"
+                             "  - parallel: [check_facts, check_style]")
+        from ..workflow.declarative import workflow_from_yaml
+
+        db = None if args.db in (None, "default") else args.db
+        workflow = self._guard(lambda: workflow_from_yaml(args.name, cell, self.ns, db=db))
+        self.ns[args.name] = workflow
+        self.sessions.pop(args.name, None)
+        print(f"workflow {args.name}: " + " -> ".join(f"{s.kind}:{s.name}" for s in workflow.steps))
 
     # -------------------------------------------------------------------------------- %%ask
 
@@ -396,6 +423,9 @@ class AgnoMagics(Magics):
 _HELP = """agno_nb magics
   %%team NAME --mode route|coordinate|collaborate|broadcast|tasks --members a,b,c [--model ID] [--db PATH]
       body: the leader's instructions (optional). Members: agents or teams of the notebook.
+  %%workflow NAME [--db PATH]
+      body (YAML): steps: [agent_or_function, {parallel: [a, b]}, {loop: {steps: [...], max_iterations: 3}},
+                           {condition: {if: fn, then: [...], else: [...]}}, {router: {selector: fn, choices: [...]}}]
   %%agent NAME [--model ID] [--tools a,b] [--db PATH] [--output-schema Cls] [--markdown]
                [--description TEXT] [--history N] [--memory] [--user U] [--tool-call-limit N]
       body: the agent's instructions. Tools: notebook functions/toolkits, or dataframes, reasoning.

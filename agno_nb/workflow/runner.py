@@ -37,7 +37,7 @@ class WorkflowRun:
 
     __slots__ = ("workflow", "ref", "ctx", "store", "input", "outputs", "state", "last_content", "stopped",
                  "pending", "decisions", "start_index", "run_span", "saved_rows", "saved_events", "created_at",
-                 "parent_span")
+                 "parent_span", "observers")
 
     def __init__(self, workflow: "Workflow", ref: RunRef, ctx: Any, store: Any, input: Any, state: dict[str, Any]):
         self.workflow = workflow
@@ -60,6 +60,8 @@ class WorkflowRun:
         self.saved_events = 0
         self.created_at = time.time()
         self.parent_span: str | None = None
+        #: sinks of this run's events (the notebook's live trace), made in the caller's thread
+        self.observers: list[Any] = []
 
     def step_input(self) -> StepInput:
         return StepInput(self.input, self.last_content, self.outputs, self.state, self.ctx)

@@ -61,16 +61,18 @@ class Workflow:
     # ------------------------------------------------------------------------------------ runs
 
     def _new_run(self, input: Any, session_id: str | None, user_id: str | None,
-                 session_state: dict[str, Any] | None) -> WorkflowRun:
+                 session_state: dict[str, Any] | None, run_id: str | None = None) -> WorkflowRun:
         store = self.store()
-        run_id = new_run_id()
+        run_id = run_id or new_run_id()
         session_id = session_id or self.session_id or (new_run_id() if store is not None else None)
         user_id = user_id or self.user_id
         state = copy.deepcopy(self.session_state or {})
         state.update(copy.deepcopy(session_state or {}))
         ref = RunRef(run_id, session_id, user_id, "workflow", self.name, self.id)
         ctx = RunContext(run_id, session_id, user_id, state, {}, self)  # type: ignore[arg-type]
-        return WorkflowRun(self, ref, ctx, store, input, state)
+        run = WorkflowRun(self, ref, ctx, store, input, state)
+        run.observers = observers_for(self, ref)
+        return run
 
     async def _collect(self, run: WorkflowRun, resumed: bool = False) -> RunOutput:
         out = RunOutput(run.ref)
@@ -83,7 +85,7 @@ class Workflow:
         if run.store is not None and not resumed:
             await self._load_state(run)
         produced: list[Event] = []
-        observers = observers_for(self, run.ref)
+        observers = run.observers
         try:
             async for event in run_workflow(run, produced, resumed):
                 out.apply(event)
@@ -143,6 +145,7 @@ class Workflow:
                        session_state: dict[str, Any] | None) -> AsyncIterator[Event]:
         """This workflow as a step of another: a nested run sharing the parent's state and store."""
         run = self._new_run(input, parent.session_id, parent.user_id, None)
+        run.observers = []  # the parent's observers see these events through the parent's stream
         run.ref.parent_run_id = parent.run_id
         run.parent_span = parent_span
         run.store = store
@@ -172,8 +175,7 @@ class Workflow:
         if record.status in (RunStatus.COMPLETED, RunStatus.PAUSED):
             raise ConfigurationError(f"Run {run_id} is {record.status}; "
                                      + ("use continue_run." if record.status == RunStatus.PAUSED else "nothing to resume."))
-        run = self._new_run(record.input, record.session_id, record.user_id, None)
-        run.ref.run_id = run.ctx.run_id = run_id
+        run = self._new_run(record.input, record.session_id, record.user_id, None, run_id)
         run.created_at = record.created_at
         checkpoints = store.load_checkpoints(run_id)
         if checkpoints:
@@ -204,8 +206,7 @@ class Workflow:
             paused = PausedRun.from_dict(approval["state"])
         decisions = check_resolved(list(requirements if requirements is not None else paused.requirements),
                                    paused.requirements)
-        restored = self._new_run(paused.input, paused.session_id, paused.user_id, None)
-        restored.ref.run_id = restored.ctx.run_id = paused.run_id
+        restored = self._new_run(paused.input, paused.session_id, paused.user_id, None, paused.run_id)
         restored.run_span = paused.run_span
         restored.created_at = paused.created_at
         restored.state.clear()
