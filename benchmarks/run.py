@@ -193,9 +193,12 @@ def main() -> None:
         print()
         storage.main()
     import trace_view
+    import workflows
 
     print()
     trace_view.main()
+    print()
+    workflows.print_table(workflows.measure(), agno)
 
 
 if __name__ == "__main__":

@@ -196,6 +196,15 @@ def construct_agent() -> Agent:
     return Agent(model=OpenAIChat(id="gpt-4o-mini"), tools=[get_weather])
 
 
+def construct_team() -> Any:
+    """Agno's cookbook shape: a team of two agents with a tool each, built from scratch."""
+    from agno.team import Team
+
+    members = [Agent(name=name, model=OpenAIChat(id="gpt-4o-mini"), tools=[get_weather])
+               for name in ("researcher", "writer")]
+    return Team(name="desk", members=members, model=OpenAIChat(id="gpt-4o-mini"))
+
+
 def measure_construction(warmup: int, n: int, rounds: int) -> Dict[str, float]:
     construct_us = median_us(construct_agent, warmup, n, rounds)
 
@@ -273,6 +282,7 @@ def main(argv: Optional[List[str]] = None) -> None:
 
     result: Dict[str, Any] = {"framework": "agno", "version": version("agno")}
     result.update(measure_construction(args.warmup, args.n, args.rounds))
+    result["construct_team_us"] = median_us(construct_team, args.warmup, args.n, args.rounds)
     for kind in ("instant", "http"):
         result[f"run_{kind}_text_us"] = median_us(check_text(text_agents[kind]), RUN_WARMUP, args.runs, args.rounds)
         result[f"run_{kind}_tool_us"] = median_us(check_tool(tool_agents[kind]), RUN_WARMUP, args.runs, args.rounds)
