@@ -21,11 +21,10 @@ def construct_team_us(n: int = 1000) -> float:
     from agno_nb import Agent, Team
     from agno_nb.models import get_model
 
-    model = get_model("openai/gpt-4o-mini", api_key="sk-bench")
-
-    def build():
-        members = [Agent(name=name, model=model, tools=[get_weather]) for name in ("researcher", "writer")]
-        return Team(name="desk", members=members, model=model)
+    def build():  # as on the peer side: a model object per agent and for the leader
+        members = [Agent(name=name, model=get_model("openai/gpt-4o-mini", api_key="sk-bench"), tools=[get_weather])
+                   for name in ("researcher", "writer")]
+        return Team(name="desk", members=members, model=get_model("openai/gpt-4o-mini", api_key="sk-bench"))
 
     for _ in range(10):
         build()
