@@ -316,7 +316,7 @@ class Agent(AgentSessions, AgentContinuation):
 
     def _plan(self, input: Any, *, stream: bool, session_id: str | None, user_id: str | None,
               context: dict[str, Any] | None, session_state: dict[str, Any] | None,
-              run_id: str | None, media: list[Any] | None = None) -> RunPlan:
+              run_id: str | None, media: list[Any] | None = None, observe: bool = True) -> RunPlan:
         """Resolve everything a run needs; raises on bad input or configuration before any event."""
         input = validate_input(input, self.input_schema)
         model = self.resolved_model()
@@ -344,22 +344,24 @@ class Agent(AgentSessions, AgentContinuation):
             check_support(model, media)
             plan.media = media
         ctx.ref = ref
-        plan.observers = observers_for(self, ref)
+        if observe:
+            plan.observers = observers_for(self, ref)
         return plan
 
     def _nested_stream(self, input: Any, *, parent: Any, parent_span: str, store: Any,
                        session_state: dict[str, Any] | None) -> AsyncIterator[Event]:
         """A run inside another run (a team member's): linked to the parent run and span, on the
         parent's store unless this agent has its own, sharing the parent's session_state object."""
+        # No observers of its own: the parent's see these events through the parent's stream.
         plan = self._plan(input, stream=True, session_id=parent.session_id, user_id=parent.user_id, context=None,
-                          session_state=None, run_id=None)
+                          session_state=None, run_id=None, observe=False)
         plan.ref.parent_run_id = parent.run_id
         plan.parent_span = parent_span
-        plan.observers = []  # the parent's observers see these events through the parent's stream
         if plan.store is None:
             plan.store = store
         if session_state is not None:
             plan.ctx.session_state = session_state
+            plan.nested = True
         return self._stream(plan)
 
     async def _prepare(self, plan: RunPlan) -> None:

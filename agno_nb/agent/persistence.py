@@ -37,7 +37,7 @@ async def load_session(agent: "Agent", plan: "RunPlan", store: "Store") -> tuple
             f"Session {ctx.session_id!r} belongs to another user; use a session id of user {ctx.user_id!r} "
             f"or start a new session.")
     plan.session = session
-    if session is not None and session.state:
+    if session is not None and session.state and not plan.nested:
         # The agent's defaults fill gaps, the stored state wins over them, the run's own values win last.
         merged = {**copy.deepcopy(agent.session_state or {}), **session.state, **(plan.run_state or {})}
         ctx.session_state.clear()

@@ -19,7 +19,7 @@ class RunPlan:
 
     __slots__ = ("agent", "model", "messages", "tools", "response_format", "ctx", "ref", "stream", "input",
                  "native_schema", "store", "session", "run_state", "own_from", "resumed_from", "media",
-                 "observers", "parent_span")
+                 "observers", "parent_span", "nested")
 
     def __init__(self, agent: "Agent", model: Model, tools: list[dict[str, Any]] | None,
                  response_format: dict[str, Any] | None, ctx: RunContext, ref: RunRef, stream: bool, input: Any,
@@ -50,6 +50,8 @@ class RunPlan:
         self.observers: list[Any] = []
         #: for a nested run (a team member's): the span it runs under, e.g. the delegating tool call
         self.parent_span: str | None = None
+        #: a run inside another run, sharing its session_state object (the parent loaded and saves it)
+        self.nested = False
 
 
 class LoopState:

@@ -61,7 +61,7 @@ class Workflow:
     # ------------------------------------------------------------------------------------ runs
 
     def _new_run(self, input: Any, session_id: str | None, user_id: str | None,
-                 session_state: dict[str, Any] | None, run_id: str | None = None) -> WorkflowRun:
+                 session_state: dict[str, Any] | None, run_id: str | None = None, observe: bool = True) -> WorkflowRun:
         store = self.store()
         run_id = run_id or new_run_id()
         session_id = session_id or self.session_id or (new_run_id() if store is not None else None)
@@ -71,7 +71,7 @@ class Workflow:
         ref = RunRef(run_id, session_id, user_id, "workflow", self.name, self.id)
         ctx = RunContext(run_id, session_id, user_id, state, {}, self)  # type: ignore[arg-type]
         run = WorkflowRun(self, ref, ctx, store, input, state)
-        run.observers = observers_for(self, ref)
+        run.observers = observers_for(self, ref) if observe else []
         return run
 
     async def _collect(self, run: WorkflowRun, resumed: bool = False) -> RunOutput:
@@ -144,8 +144,8 @@ class Workflow:
     def _nested_stream(self, input: Any, *, parent: Any, parent_span: str, store: Any,
                        session_state: dict[str, Any] | None) -> AsyncIterator[Event]:
         """This workflow as a step of another: a nested run sharing the parent's state and store."""
-        run = self._new_run(input, parent.session_id, parent.user_id, None)
-        run.observers = []  # the parent's observers see these events through the parent's stream
+        # No observers of its own: the parent's see these events through the parent's stream.
+        run = self._new_run(input, parent.session_id, parent.user_id, None, observe=False)
         run.ref.parent_run_id = parent.run_id
         run.parent_span = parent_span
         run.store = store
