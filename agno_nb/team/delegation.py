@@ -26,6 +26,10 @@ async def run_member(team: "Team", member_id: str, task: str, run_context: RunCo
     interactions: list[str] = run_context.metadata.setdefault("member_interactions", [])
     if team.share_member_interactions and interactions:
         task = f"{task}\n\nWhat other team members said so far:\n" + "\n".join(interactions)
+    if team.add_team_history_to_members:
+        history = await _team_history(team, run_context)
+        if history:
+            task = f"{task}\n\nThe team's conversation with the user so far:\n{history}"
     stream = member._nested_stream(task, parent=run_context, parent_span=tool_span,
                                    store=run_context.agent.store(), session_state=run_context.session_state)
     ending = None
@@ -48,6 +52,20 @@ async def run_member(team: "Team", member_id: str, task: str, run_context: RunCo
     answer = serialize_result(ending.content)
     interactions.append(f"{member_id}: {answer}")
     return answer
+
+
+async def _team_history(team: "Team", run_context: RunContext) -> str:
+    """The user/answer pairs of the team session's last runs, as a transcript for a member."""
+    store = run_context.agent.store()
+    if store is None or not run_context.session_id:
+        return ""
+    runs = await asyncio.to_thread(store.last_runs, run_context.session_id, team.num_history_runs)
+    lines = []
+    for run in runs:
+        for message in run.messages or ():
+            if message.get("role") in ("user", "assistant") and isinstance(message.get("content"), str):
+                lines.append(f"{message['role']}: {message['content']}")
+    return "\n".join(lines)
 
 
 def delegation_tools(team: "Team") -> list[Function]:

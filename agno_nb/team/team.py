@@ -64,6 +64,9 @@ class Team:
         output_schema: "type[BaseModel] | None" = None,
         markdown: bool = False,
         share_member_interactions: bool = False,
+        add_history_to_context: bool = False,
+        add_team_history_to_members: bool = False,
+        num_history_runs: int = 3,
         max_iterations: int = 10,
         tool_call_limit: int | None = None,
         user_id: str | None = None,
@@ -90,6 +93,11 @@ class Team:
         self.markdown = markdown
         #: members see what earlier members answered in this run
         self.share_member_interactions = share_member_interactions
+        #: the leader sees the session's last ``num_history_runs`` runs; with ``add_team_history_to_members``
+        #: each member's task carries that conversation too
+        self.add_history_to_context = add_history_to_context
+        self.add_team_history_to_members = add_team_history_to_members
+        self.num_history_runs = num_history_runs
         self.max_iterations = max_iterations
         self.tool_call_limit = tool_call_limit
         self.user_id = user_id
@@ -120,7 +128,9 @@ class Team:
                            tools=delegation_tools(self), db=self.db, session_state=self.session_state,
                            output_schema=self.output_schema if self.mode != "route" else None,
                            markdown=self.markdown, tool_call_limit=limit, user_id=self.user_id,
-                           session_id=self.session_id, debug=self.debug)
+                           session_id=self.session_id, debug=self.debug,
+                           add_history_to_context=self.add_history_to_context,
+                           num_history_runs=self.num_history_runs)
             leader._kind = "team"
             self._leader = leader
         return self._leader
