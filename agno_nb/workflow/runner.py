@@ -168,8 +168,8 @@ async def _single(step: Step, run: WorkflowRun, parent: str) -> AsyncIterator[Ev
         yield StepCompleted(ref, span, parent, step.name, "step", False, None, decision, 0.0)
         run.outputs[step.name] = output
         return
+    span = new_span_id()  # one span for the step; each attempt restarts it
     for attempt in range(1, step.max_retries + 2):
-        span = new_span_id()
         started = time.perf_counter()
         yield StepStarted(ref, span, parent, step.name, "step", step.work_kind, attempt)
         try:
@@ -257,6 +257,10 @@ async def _group(step: Any, run: WorkflowRun, parent: str) -> AsyncIterator[Even
 
     async def steps_of(children: list[Step]) -> AsyncIterator[Event]:
         for child in children:
+            if run.decisions and child.name in run.outputs and not isinstance(step, Loop):
+                # already done before a pause: a continued run picks up after it
+                produced.append(run.outputs[child.name])
+                continue
             async with aclosing(_run(child, run, span)) as events:
                 async for event in events:
                     yield event
@@ -265,6 +269,23 @@ async def _group(step: Any, run: WorkflowRun, parent: str) -> AsyncIterator[Even
             if child.name in run.outputs:
                 produced.append(run.outputs[child.name])
 
+    try:
+        async for event in _group_body(step, run, span, produced, steps_of):
+            yield event
+    except Exception as exc:  # close the construct's span, then let the failure end the run
+        yield StepCompleted(ref, span, parent, step.name, step.kind, False, None, f"{type(exc).__name__}: {exc}",
+                            time.perf_counter() - started)
+        raise
+    if run.pending:
+        return
+    run.outputs[step.name] = StepOutput(run.last_content, step_name=step.name)
+    yield StepCompleted(ref, span, parent, step.name, step.kind, True, _preview(run.last_content), None,
+                        time.perf_counter() - started)
+
+
+async def _group_body(step: Any, run: WorkflowRun, span: str, produced: list[StepOutput],
+                      steps_of: Any) -> AsyncIterator[Event]:
+    ref = run.ref
     if isinstance(step, Loop):
         for iteration in range(1, step.max_iterations + 1):
             yield LoopIteration(ref, new_span_id(), span, step.name, iteration)
@@ -296,11 +317,6 @@ async def _group(step: Any, run: WorkflowRun, parent: str) -> AsyncIterator[Even
     else:
         async for event in steps_of(step.steps):
             yield event
-    if run.pending:
-        return
-    run.outputs[step.name] = StepOutput(run.last_content, step_name=step.name)
-    yield StepCompleted(ref, span, parent, step.name, step.kind, True, _preview(run.last_content), None,
-                        time.perf_counter() - started)
 
 
 async def _parallel(step: Parallel, run: WorkflowRun, parent: str) -> AsyncIterator[Event]:
@@ -320,7 +336,8 @@ async def _parallel(step: Parallel, run: WorkflowRun, parent: str) -> AsyncItera
             async for event in events:
                 await queue.put(event)
 
-    tasks = [asyncio.ensure_future(branch(child, sub)) for child, sub in zip(step.steps, branches)]
+    tasks = [asyncio.ensure_future(branch(child, sub)) for child, sub in zip(step.steps, branches)
+             if child.name not in run.outputs or not run.decisions]
     waiter = asyncio.ensure_future(asyncio.gather(*tasks, return_exceptions=True))
     getter: asyncio.Future | None = None
     try:
@@ -343,10 +360,12 @@ async def _parallel(step: Parallel, run: WorkflowRun, parent: str) -> AsyncItera
         for key in snapshot:
             if key not in sub.state:
                 run.state.pop(key, None)
-        run.outputs.update({k: v for k, v in sub.outputs.items() if k not in run.outputs})
+        run.outputs.update({k: v for k, v in sub.outputs.items() if run.outputs.get(k) is not v})
         run.pending.extend(sub.pending)
         run.stopped = run.stopped or sub.stopped
     if failures:
+        yield StepCompleted(ref, span, parent, step.name, step.kind, False, None,
+                            f"{type(failures[0]).__name__}: {failures[0]}", time.perf_counter() - started)
         raise failures[0]
     if run.pending:
         return

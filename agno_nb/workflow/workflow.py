@@ -62,6 +62,7 @@ class Workflow:
 
     def _new_run(self, input: Any, session_id: str | None, user_id: str | None,
                  session_state: dict[str, Any] | None, run_id: str | None = None, observe: bool = True) -> WorkflowRun:
+        _check(self)  # steps may have changed since construction
         store = self.store()
         run_id = run_id or new_run_id()
         session_id = session_id or self.session_id or (new_run_id() if store is not None else None)
@@ -74,15 +75,19 @@ class Workflow:
         run.observers = observers_for(self, ref) if observe else []
         return run
 
-    async def _collect(self, run: WorkflowRun, resumed: bool = False) -> RunOutput:
+    async def _collect(self, run: WorkflowRun, resumed: bool = False, count: bool | None = None) -> RunOutput:
         out = RunOutput(run.ref)
-        async for event in self._events(run, resumed, out):
+        async for event in self._events(run, resumed, out, count):
             pass
         return out
 
-    async def _events(self, run: WorkflowRun, resumed: bool, out: RunOutput | None = None) -> AsyncIterator[Event]:
+    async def _events(self, run: WorkflowRun, resumed: bool, out: RunOutput | None = None,
+                      count: bool | None = None) -> AsyncIterator[Event]:
+        """The run's events; saved at the end. ``count``: whether this save counts the run in its session
+        (default: a new run does, a continuation of a paused one does not)."""
         out = out if out is not None else RunOutput(run.ref)
-        if run.store is not None and not resumed:
+        count = (not resumed) if count is None else count
+        if run.store is not None and not resumed and run.parent_span is None:
             await self._load_state(run)
         produced: list[Event] = []
         observers = run.observers
@@ -93,17 +98,23 @@ class Workflow:
                     notify(observers, event)
                 yield event
         finally:
-            if run.store is not None and run.parent_span is None:
-                await self._save(run, out, produced, resumed)
+            if run.store is not None:
+                await self._save(run, out, produced, resumed, count and run.parent_span is None)
 
     async def _load_state(self, run: WorkflowRun) -> None:
+        from ..storage.records import SessionRecord
+
         session = await asyncio.to_thread(run.store.get_session, run.ref.session_id)
-        if session is not None and session.state:
+        if session is None:  # the workflow's session, before any agent step could claim it
+            await asyncio.to_thread(run.store.save_session, SessionRecord(
+                run.ref.session_id, "workflow", self.id, run.ref.user_id, state=run.state))
+        elif session.state:
             merged = {**session.state, **run.state}
             run.state.clear()
             run.state.update(merged)
 
-    async def _save(self, run: WorkflowRun, out: RunOutput, produced: list[Event], resumed: bool) -> None:
+    async def _save(self, run: WorkflowRun, out: RunOutput, produced: list[Event], resumed: bool,
+                    count: bool) -> None:
         from ..agent.persistence import event_rows
         from ..storage.records import RunRecord, SessionRecord
 
@@ -111,7 +122,8 @@ class Workflow:
         partial.events = produced[run.saved_events:]
         rows = event_rows(partial, run.saved_rows)
         status = out.status if out.status != RunStatus.RUNNING else RunStatus.CANCELLED
-        record = RunRecord(run.ref.run_id, run.ref.session_id, component_type="workflow", component_id=self.id,
+        record = RunRecord(run.ref.run_id, run.ref.session_id, parent_run_id=run.ref.parent_run_id,
+                           component_type="workflow", component_id=self.id,
                            component_name=self.name, user_id=run.ref.user_id, status=status, input=run.input,
                            content=out.content, metrics=out.metrics.to_dict(),
                            error=out.status_reason if status not in (RunStatus.COMPLETED, RunStatus.PAUSED) else None,
@@ -119,7 +131,7 @@ class Workflow:
         session = SessionRecord(run.ref.session_id, "workflow", self.id, run.ref.user_id, state=run.state)
 
         def write() -> None:
-            run.store.save_run(record, rows, session, replace=True, count_run=not resumed)
+            run.store.save_run(record, rows, session, replace=True, count_run=count)
             if status == RunStatus.PAUSED and out.paused is not None:
                 run.store.save_approval(run.ref.run_id, session_id=run.ref.session_id, user_id=run.ref.user_id,
                                         component_id=self.id, requirements=[r.to_dict() for r in out.requirements],
@@ -152,16 +164,17 @@ class Workflow:
         if session_state is not None:
             run.state = session_state
             run.ctx.session_state = session_state
-        return run_workflow(run)
+        return self._events(run, False)
 
     # --------------------------------------------------------------------- resume and continue
 
     def resume(self, run_id: str, *, stream: bool = False) -> Any:
         """Continue a run that stopped mid-way (its process died) from the last completed top-level step."""
         run = self._restore(run_id)
+        # A run that died was never counted in its session (only the final save counts): count it now.
         if stream:
-            return iterate_sync(self._events(run, True))
-        return run_sync(self._collect(run, resumed=True))
+            return iterate_sync(self._events(run, True, count=True))
+        return run_sync(self._collect(run, resumed=True, count=True))
 
     def _restore(self, run_id: str) -> WorkflowRun:
         from ..storage.base import NotFoundError
@@ -185,7 +198,11 @@ class Workflow:
             run.outputs = {k: StepOutput.from_dict(v) for k, v in (last.get("outputs") or {}).items()}
             run.last_content = last.get("last_content")
             run.start_index = checkpoints[-1]["step_index"] + 1
-        run.saved_rows = len(store.get_events(run_id))
+        stored = store.get_events(run_id)
+        run.saved_rows = len(stored)
+        started = next((e for e in stored if e["type"] == "RunStarted"), None)
+        if started is not None:  # the resumed part hangs off the same run span
+            run.run_span = started["span_id"]
         return run
 
     def continue_run(self, run: Any, requirements: list[Any] | None = None, *, stream: bool = False) -> Any:
@@ -197,6 +214,8 @@ class Workflow:
             if run.paused is None:
                 raise ConfigurationError(f"Run {run.run_id} is not paused (status {run.status!r}).")
             paused = run.paused
+            if paused.continued or (store is not None and store.get_approval(paused.run_id) is None):
+                raise ConfigurationError(f"Run {paused.run_id} was already continued; a paused run goes on once.")
         else:
             approval = store.take_approval(run) if store is not None else None
             if approval is None:
@@ -206,6 +225,9 @@ class Workflow:
             paused = PausedRun.from_dict(approval["state"])
         decisions = check_resolved(list(requirements if requirements is not None else paused.requirements),
                                    paused.requirements)
+        if isinstance(run, RunOutput) and store is not None:
+            store.take_approval(paused.run_id)
+        paused.continued = True
         restored = self._new_run(paused.input, paused.session_id, paused.user_id, None, paused.run_id)
         restored.run_span = paused.run_span
         restored.created_at = paused.created_at
