@@ -344,6 +344,7 @@ class Agent(AgentSessions, AgentContinuation):
             check_support(model, media)
             plan.media = media
         ctx.ref = ref
+        ctx.store = store
         if observe:
             plan.observers = observers_for(self, ref)
         return plan
@@ -358,7 +359,7 @@ class Agent(AgentSessions, AgentContinuation):
         plan.ref.parent_run_id = parent.run_id
         plan.parent_span = parent_span
         if plan.store is None:
-            plan.store = store
+            plan.store = plan.ctx.store = store
         if session_state is not None:
             plan.ctx.session_state = session_state
             plan.nested = True
@@ -497,7 +498,7 @@ class Agent(AgentSessions, AgentContinuation):
             if out is None:
                 out = RunOutput(event.ref)
             out.apply(event)
-            if isinstance(event, RunContentDelta):
+            if isinstance(event, RunContentDelta) and event.run_id == out.run_id:  # not members' text
                 streamed = True
                 print(event.content, end="", flush=True)
         assert out is not None

@@ -18,7 +18,7 @@ class RunContext:
     """What a run knows about itself: ids, the merged context values and the mutable session_state."""
 
     __slots__ = ("run_id", "session_id", "user_id", "session_state", "context", "agent", "metadata", "events",
-                 "ref", "run_span", "live")
+                 "ref", "run_span", "live", "store")
 
     def __init__(self, run_id: str, session_id: str | None, user_id: str | None,
                  session_state: dict[str, Any], context: dict[str, Any], agent: "Agent",
@@ -37,6 +37,8 @@ class RunContext:
         self.run_span: str | None = None
         #: while tools that stream events run, the queue their events go through (see ``emit``)
         self.live: Any = None
+        #: the store this run writes to (a nested run may use its parent's)
+        self.store: Any = None
 
     def emit(self, event: Any) -> None:
         """Put an event into the run's stream now (when the loop streams it live), else after the tool."""

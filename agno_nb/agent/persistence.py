@@ -129,8 +129,9 @@ async def save_run(agent: "Agent", plan: "RunPlan", out: RunOutput, store: "Stor
     rows = event_rows(out, first_seq)
 
     def write() -> None:
-        nested = plan.ref.parent_run_id is not None  # a member's run counts toward its team's run, not alone
-        store.save_run(run, rows, session, replace=continuing, count_run=not continuing and not nested)
+        # A member's run belongs to its parent's session row: the parent writes it (state, count, type).
+        nested = plan.ref.parent_run_id is not None
+        store.save_run(run, rows, None if nested else session, replace=continuing, count_run=not continuing)
         if status == RunStatus.PAUSED and out.paused is not None:
             out.paused.metrics = out.metrics.to_dict()
             out.paused.event_count = first_seq + len(rows)

@@ -31,7 +31,7 @@ async def run_member(team: "Team", member_id: str, task: str, run_context: RunCo
         if history:
             task = f"{task}\n\nThe team's conversation with the user so far:\n{history}"
     stream = member._nested_stream(task, parent=run_context, parent_span=tool_span,
-                                   store=run_context.agent.store(), session_state=run_context.session_state)
+                                   store=run_context.store, session_state=run_context.session_state)
     ending = None
     member_run_id = None
     async for event in stream:
@@ -56,7 +56,7 @@ async def run_member(team: "Team", member_id: str, task: str, run_context: RunCo
 
 async def _team_history(team: "Team", run_context: RunContext) -> str:
     """The user/answer pairs of the team session's last runs, as a transcript for a member."""
-    store = run_context.agent.store()
+    store = run_context.store
     if store is None or not run_context.session_id:
         return ""
     runs = await asyncio.to_thread(store.last_runs, run_context.session_id, team.num_history_runs)

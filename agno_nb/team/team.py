@@ -75,11 +75,6 @@ class Team:
     ):
         if mode not in MODES:
             raise ConfigurationError(f"Team {name!r}: mode must be one of {', '.join(MODES)}; got {mode!r}.")
-        if not members:
-            raise ConfigurationError(f"Team {name!r} needs at least one member.")
-        for member in members:
-            if not isinstance(member, (Agent, Team)):
-                raise ConfigurationError(f"Team {name!r}: members are Agents or Teams, got {member!r}.")
         self.name = name
         self.id = id or _slug(name)
         self.mode = "collaborate" if mode == "broadcast" else mode
@@ -104,10 +99,19 @@ class Team:
         self.session_id = session_id
         self.debug = debug
         self._leader: Agent | None = None
+        self._validate()
+
+    def _validate(self) -> None:
+        """Members are agents or teams with distinct ids, and no team contains itself."""
+        if not self.members:
+            raise ConfigurationError(f"Team {self.name!r} needs at least one member.")
+        for member in self.members:
+            if not isinstance(member, (Agent, Team)):
+                raise ConfigurationError(f"Team {self.name!r}: members are Agents or Teams, got {member!r}.")
         ids = [m.id for m in self.members]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
-            raise ConfigurationError(f"Team {name!r}: member ids must be unique; repeated: {duplicates}. "
+            raise ConfigurationError(f"Team {self.name!r}: member ids must be unique; repeated: {duplicates}. "
                                      f"Give members distinct names or ids.")
         check_no_cycle(self)
 
@@ -117,7 +121,7 @@ class Team:
     def leader(self) -> Agent:
         """The agent that runs the team's loop (built once)."""
         if self._leader is None:
-            check_no_cycle(self)  # members may have changed since construction
+            self._validate()  # members may have changed since construction
             roster = "\n".join(f"- {m.id}: {_role(m)}" for m in self.members)
             own = [self.instructions] if isinstance(self.instructions, str) else list(self.instructions or ())
             limit = self.tool_call_limit

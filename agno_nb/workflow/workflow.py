@@ -131,7 +131,9 @@ class Workflow:
         session = SessionRecord(run.ref.session_id, "workflow", self.id, run.ref.user_id, state=run.state)
 
         def write() -> None:
-            run.store.save_run(record, rows, session, replace=True, count_run=count)
+            # a nested workflow's session row is its parent's to write
+            run.store.save_run(record, rows, session if run.parent_span is None else None, replace=True,
+                               count_run=count)
             if status == RunStatus.PAUSED and out.paused is not None:
                 run.store.save_approval(run.ref.run_id, session_id=run.ref.session_id, user_id=run.ref.user_id,
                                         component_id=self.id, requirements=[r.to_dict() for r in out.requirements],
