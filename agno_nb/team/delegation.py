@@ -133,8 +133,10 @@ def _task_tools(team: "Team", member_id_type: Any) -> list[Function]:
     def tasks_of(run_context: RunContext) -> dict[str, dict[str, Any]]:
         return run_context.metadata.setdefault("team_tasks", {})
 
-    def add_task(run_context: RunContext, title: str, description: str, member_id: str,
-                 depends_on: list[str] | None = None) -> str:
+    # async with no await: several add_task calls of one turn run on the loop one after the other, in the
+    # order the model asked (a sync tool would go to a thread, where ids could race)
+    async def add_task(run_context: RunContext, title: str, description: str, member_id: str,
+                       depends_on: list[str] | None = None) -> str:
         """Add a task to the team's list.
 
         Args:
