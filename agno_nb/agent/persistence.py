@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import json
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigurationError
 from ..run_events import (Event, ReasoningContentDelta, RunCompleted, RunContentDelta, RunError, RunOutput,
