@@ -30,6 +30,7 @@ EVENT_COLUMNS = ("run_id", "seq", "type", "span_id", "parent_span_id", "ts", "pa
 _SESSION_COLUMNS = SessionRecord.__slots__
 _RUN_COLUMNS = RunRecord.__slots__
 _MEMORY_COLUMNS = MemoryRecord.__slots__
+_APPROVAL_COLUMNS = ("run_id", "session_id", "user_id", "component_id", "requirements", "state", "created_at")
 
 
 class StoreError(AgnoNBError):
@@ -361,26 +362,22 @@ class Store:
                          time.time()])
 
     def get_approval(self, run_id: str) -> dict[str, Any] | None:
-        columns = ("run_id", "session_id", "user_id", "component_id", "requirements", "state", "created_at")
-        with self.transaction() as cur:
-            cur.execute(f"SELECT {', '.join(columns)} FROM approvals WHERE run_id = ?", [run_id])
-            rows = cur.fetchall()
-        if not rows:
-            return None
-        row = dict(zip(columns, rows[0]))
-        row["requirements"], row["state"] = from_json(row["requirements"]), from_json(row["state"])
-        return row
+        """The approval row of a paused run (what it waits for, and its state), or ``None``."""
+        return self._approval(f"SELECT {', '.join(_APPROVAL_COLUMNS)} FROM approvals WHERE run_id = ?", run_id)
 
     def take_approval(self, run_id: str) -> dict[str, Any] | None:
         """Claim a paused run for continuing: the approval row is removed atomically, so two processes
         can never both continue (and both run the approved tools of) the same paused run."""
-        columns = ("run_id", "session_id", "user_id", "component_id", "requirements", "state", "created_at")
+        return self._approval(f"DELETE FROM approvals WHERE run_id = ? RETURNING {', '.join(_APPROVAL_COLUMNS)}",
+                              run_id)
+
+    def _approval(self, query: str, run_id: str) -> dict[str, Any] | None:
         with self.transaction() as cur:
-            cur.execute(f"DELETE FROM approvals WHERE run_id = ? RETURNING {', '.join(columns)}", [run_id])
+            cur.execute(query, [run_id])
             rows = cur.fetchall()
         if not rows:
             return None
-        row = dict(zip(columns, rows[0]))
+        row = dict(zip(_APPROVAL_COLUMNS, rows[0]))
         row["requirements"], row["state"] = from_json(row["requirements"]), from_json(row["state"])
         return row
 
