@@ -11,6 +11,7 @@ is on the hot path. The identity of the run that emits (run id, session, emitter
 from __future__ import annotations
 
 import os
+import re
 import time
 import uuid
 from typing import Any
@@ -23,7 +24,7 @@ __all__ = [
     "RunError", "RunCancelled", "ModelRequestStarted", "ModelRequestCompleted", "ModelRequestFailed",
     "ToolCallStarted", "ToolCallCompleted", "ToolCallError", "OutputValidationFailed",
     "ToolCallPaused", "RunPaused", "RunContinued", "ToolCallRejected", "GuardrailTripped", "ReasoningStep",
-    "RunStatus", "RunMetrics", "ToolExecution", "RunOutput", "new_run_id", "new_span_id",
+    "RunStatus", "RunMetrics", "ToolExecution", "RunOutput", "new_run_id", "new_span_id", "slug_id",
 ]
 
 _now = time.perf_counter
@@ -31,6 +32,11 @@ _now = time.perf_counter
 
 def new_run_id() -> str:
     return str(uuid.uuid4())
+
+
+def slug_id(name: str, fallback: str) -> str:
+    """A stable id from a display name: ``"Sales Analyst"`` -> ``"sales-analyst"``."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or fallback
 
 
 def new_span_id() -> str:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import re
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Sequence
 
 from .._sync import iterate_sync, run_sync
 from ..errors import ConfigurationError, ToolDefinitionError
-from ..run_events import Event, RunOutput, RunRef, new_run_id
+from ..run_events import Event, RunOutput, RunRef, new_run_id, slug_id
 from ..models import Model, get_model
 from ..observe import notify, observers_for
 from ..tools.function import Function
@@ -221,7 +220,7 @@ class Agent(AgentSessions, AgentContinuation):
     @property
     def id(self) -> str:
         if self._id is None:
-            self._id = _slug(self.name) if self.name else new_run_id()
+            self._id = slug_id(self.name, "agent") if self.name else new_run_id()
         return self._id
 
     def __repr__(self) -> str:
@@ -293,6 +292,11 @@ class Agent(AgentSessions, AgentContinuation):
             self._model = model
         return self._model
 
+    def _output_format(self, model: Model) -> tuple[bool, dict[str, Any] | None]:
+        """Whether to ask for native JSON-schema output, and the ``response_format`` to send (if any)."""
+        native = self.output_schema is not None and not self.use_json_mode and model.supports_native_schema
+        return native, response_format_for(self.output_schema, native) if self.output_schema else None
+
     def _schemas(self) -> list[dict[str, Any]] | None:
         if self._tool_schemas is None:
             self._tool_schemas = [fn.schema for fn in self.functions.values()]
@@ -320,7 +324,7 @@ class Agent(AgentSessions, AgentContinuation):
         """Resolve everything a run needs; raises on bad input or configuration before any event."""
         input = validate_input(input, self.input_schema)
         model = self.resolved_model()
-        native = self.output_schema is not None and not self.use_json_mode and model.supports_native_schema
+        native, response_format = self._output_format(model)
         state = copy.deepcopy(self.session_state) if self.session_state else {}
         # Deep-copied: tools change the run's state, never the caller's objects.
         run_state = copy.deepcopy(session_state) if session_state else None
@@ -335,7 +339,6 @@ class Agent(AgentSessions, AgentContinuation):
         user_id = user_id or self.user_id
         ref = RunRef(run_id, session_id, user_id, self._kind, self.name, self.id)
         ctx = RunContext(run_id, session_id, user_id, state, values, self)
-        response_format = response_format_for(self.output_schema, native) if self.output_schema else None
         plan = RunPlan(self, model, self._schemas(), response_format, ctx, ref, stream, input, native, store,
                        run_state)
         if media:
@@ -528,10 +531,6 @@ def _context_values(defaults: dict[str, Any] | None, overrides: dict[str, Any] |
         if callable(value):
             values[key] = value()
     return values
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "agent"
 
 
 def _log_event(event: Event) -> None:

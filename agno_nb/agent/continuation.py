@@ -11,7 +11,6 @@ from ..run_events import RunOutput, RunRef
 from .context import RunContext
 from .hitl import PausedRun, Requirement, check_resolved
 from .plan import LoopState, RunPlan
-from .structured import response_format_for
 
 __all__ = ["AgentContinuation"]
 
@@ -58,11 +57,10 @@ class AgentContinuation:
             # Claimed atomically: another process (or call) took this paused run between our read and now.
             raise ConfigurationError(f"Run {paused.run_id} is already being continued elsewhere.")
         model = self.resolved_model()
-        native = self.output_schema is not None and not self.use_json_mode and model.supports_native_schema
+        native, response_format = self._output_format(model)
         ref = RunRef(paused.run_id, paused.session_id, paused.user_id, self._kind, self.name, self.id)
         ctx = RunContext(paused.run_id, paused.session_id, paused.user_id, paused.session_state or {},
                          paused.context or {}, self)
-        response_format = response_format_for(self.output_schema, native) if self.output_schema else None
         plan = RunPlan(self, model, self._schemas(), response_format, ctx, ref, stream, paused.input, native,
                        store, None)
         plan.messages = list(paused.messages)

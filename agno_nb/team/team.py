@@ -16,12 +16,12 @@ stored member runs carry the team run as ``parent_run_id``.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ..agent.agent import Agent
 from ..errors import ConfigurationError
 from ..models.base import Model
+from ..run_events import slug_id
 from .delegation import delegation_tools
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ class Team:
         if mode not in MODES:
             raise ConfigurationError(f"Team {name!r}: mode must be one of {', '.join(MODES)}; got {mode!r}.")
         self.name = name
-        self.id = id or _slug(name)
+        self.id = id or slug_id(name, "team")
         self.mode = "collaborate" if mode == "broadcast" else mode
         self.members = list(members)
         self.model = model
@@ -190,6 +190,3 @@ def _role(member: "Agent | Team") -> str:
                                   else " ".join(member.instructions or ()))
     return (text or "an assistant").strip().splitlines()[0][:200]
 
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "team"

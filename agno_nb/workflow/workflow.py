@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import re
 from typing import TYPE_CHECKING, Any, AsyncIterator, Sequence
 
 from .._sync import iterate_sync, run_sync
 from ..agent.context import RunContext
 from ..errors import ConfigurationError
 from ..observe import notify, observers_for
-from ..run_events import Event, RunOutput, RunRef, RunStatus, new_run_id
+from ..run_events import Event, RunOutput, RunRef, RunStatus, new_run_id, slug_id
 from .runner import WorkflowRun, run_workflow
 from .steps import Step, StepOutput, as_step
 
@@ -38,7 +37,7 @@ class Workflow:
         if not steps:
             raise ConfigurationError(f"Workflow {name!r} needs at least one step.")
         self.name = name
-        self.id = id or re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "workflow"
+        self.id = id or slug_id(name, "workflow")
         self.description = description
         self.steps: list[Step] = [as_step(s) for s in steps]
         self.db = db
