@@ -15,6 +15,10 @@ class ConfigurationError(AgnoNBError, ValueError):
     """An agent, tool or model was configured with values that cannot work."""
 
 
+class AccessDeniedError(ConfigurationError):
+    """A session or run of another user (sessions are private to the user who created them)."""
+
+
 class InputValidationError(AgnoNBError, ValueError):
     """The run input does not match the agent's ``input_schema``."""
 

@@ -808,7 +808,8 @@ def test_a_store_from_a_newer_version_is_refused_and_left_untouched(store):
             newer.save_session(SessionRecord("s2"))
     finally:
         newer.close()
-    assert sorted(_raw_rows(store, "SELECT version FROM schema_version")) == [(1,), (SCHEMA_VERSION + 5,)]
+    assert sorted(_raw_rows(store, "SELECT version FROM schema_version")) == \
+        [(v,) for v in range(1, SCHEMA_VERSION + 1)] + [(SCHEMA_VERSION + 5,)]
     assert _raw_rows(store, "SELECT session_id, user_id FROM sessions") == [("s1", "ana")]
 
 
@@ -842,7 +843,7 @@ def test_an_older_store_is_migrated_forward_and_keeps_its_data(store, monkeypatc
             cur.execute("UPDATE sessions SET tags = ? WHERE session_id = ?", ["q3", "s1"])
         assert list(migrated.sql("SELECT tags FROM sessions")["tags"]) == ["q3"]
         versions = migrated.sql("SELECT version, description FROM schema_version ORDER BY version")
-        assert list(versions["version"]) == [1, SCHEMA_VERSION + 1]
+        assert list(versions["version"]) == list(range(1, SCHEMA_VERSION + 2))
         assert versions["description"].iloc[-1] == "session tags"
     finally:
         migrated.close()
@@ -865,7 +866,7 @@ def test_a_failing_migration_is_rolled_back(store, monkeypatch):
             broken.get_session("s1")
     finally:
         broken.close()
-    assert _raw_rows(store, "SELECT version FROM schema_version") == [(1,)]
+    assert _raw_rows(store, "SELECT version FROM schema_version") == [(v,) for v in range(1, SCHEMA_VERSION + 1)]
     assert _raw_rows(store, "SELECT session_id FROM sessions") == [("s1",)]
     columns = _raw_rows(store, "SELECT * FROM sessions")
     assert len(columns[0]) == len(SessionRecord.__slots__)  # the ALTER of the failed step was undone too
@@ -876,7 +877,7 @@ def test_a_failing_migration_raises_a_store_error(store, monkeypatch):
     _bad_migration(monkeypatch)
     broken = reopen(store)
     try:
-        with pytest.raises(StoreSchemaError, match="schema version 2"):
+        with pytest.raises(StoreSchemaError, match=f"schema version {SCHEMA_VERSION + 1}"):
             broken.get_session("s1")
     finally:
         broken.close()
@@ -985,7 +986,7 @@ def test_duckdb_shared_stores_in_two_processes_take_turns(tmp_path):
         assert count(store, "runs") == 60 and count(store, "events") == 60
         assert count(store, "runs", "user_id = ?", ["a"]) == 30 and count(store, "runs", "user_id = ?", ["b"]) == 30
         assert store.get_session("together").run_count == 60
-        assert store.schema_version() == SCHEMA_VERSION and count(store, "schema_version") == 1
+        assert store.schema_version() == SCHEMA_VERSION and count(store, "schema_version") == SCHEMA_VERSION
     finally:
         store.close()
     import duckdb
@@ -1084,7 +1085,7 @@ def test_the_1000th_run_does_not_rewrite_earlier_runs(store):
 
     # 998 runs in one transaction (fast), then runs 999 and 1,000 through the public save_run
     rows = [(f"r{i:04d}", "long", None, "agent", "a", "A", "ana", "completed", json.dumps(f"question {i}"),
-             json.dumps(f"answer {i}"), json.dumps(messages(i)), "{}", None, 1000.0 + i, 1000.0 + i)
+             json.dumps(f"answer {i}"), json.dumps(messages(i)), "{}", None, 1000.0 + i, 1000.0 + i, None, None)
             for i in range(998)]
     one = "(" + ", ".join("?" * len(RUN_COLUMNS)) + ")"
     with store.transaction() as cur:

@@ -396,35 +396,40 @@ class Agent(AgentSessions, AgentContinuation):
         messages.append(message)
 
     async def _finish(self, plan: RunPlan, out: RunOutput) -> None:
-        if plan.store is not None and out.events:
+        """Save the run (the recorder has written what it could while the run went on)."""
+        if plan.recorder is not None and out.events:
             from .persistence import save_run
 
-            try:
-                await save_run(self, plan, out, plan.store)
-            except Exception as exc:  # the run happened: keep its output, report that it was not saved
-                import logging
-
-                out.storage_error = exc
-                logging.getLogger("agno_nb").warning("agno_nb: run %s finished but was not saved: %s",
-                                                     out.run_id, exc)
+            before = len(out.events)
+            await save_run(self, plan, out)
+            if plan.observers and len(out.events) > before:  # a RunSaveFailed: the trace shows it too
+                for event in out.events[before:]:
+                    notify(plan.observers, event)
 
     async def _start(self, plan: RunPlan, resume: tuple | None) -> RunOutput:
         """Prepare a new run (messages) or a continued one (stored session); the output it folds into."""
         out = RunOutput(plan.ref)
         if resume is None:
             await self._prepare(plan)
-            return out
-        paused: PausedRun = plan.resumed_from
-        for key, value in (paused.metrics or {}).items():
-            if key in out.metrics.__slots__:
-                setattr(out.metrics, key, value)
+        else:
+            paused: PausedRun = plan.resumed_from
+            for key, value in (paused.metrics or {}).items():
+                if key in out.metrics.__slots__:
+                    setattr(out.metrics, key, value)
+            if plan.store is not None:
+                from .persistence import snapshot_state
+
+                plan.session = await asyncio.to_thread(plan.store.get_session, plan.ctx.session_id)
+                plan.state_base = snapshot_state(plan.ctx.session_state)
+                if plan.session is not None and plan.session.state:
+                    # Other runs of the session may have changed its state while this one waited.
+                    merged = {**plan.session.state, **plan.ctx.session_state}
+                    plan.ctx.session_state.clear()
+                    plan.ctx.session_state.update(merged)
         if plan.store is not None:
-            plan.session = await asyncio.to_thread(plan.store.get_session, plan.ctx.session_id)
-            if plan.session is not None and plan.session.state:
-                # Other runs of the session may have changed its state while this one waited.
-                merged = {**plan.session.state, **plan.ctx.session_state}
-                plan.ctx.session_state.clear()
-                plan.ctx.session_state.update(merged)
+            from .persistence import open_recorder
+
+            plan.recorder = open_recorder(self, plan)
         return out
 
     async def _collect(self, plan: RunPlan, resume: tuple | None = None) -> RunOutput:
@@ -432,8 +437,11 @@ class Agent(AgentSessions, AgentContinuation):
         apply = out.apply
         debug = self.debug
         observers = plan.observers
+        recorder, ref = plan.recorder, plan.ref
         try:
             async for event in run_loop(plan, *(resume or ())):
+                if recorder is not None and event.ref is ref:
+                    recorder.place(event)
                 apply(event)
                 if observers:
                     notify(observers, event)
@@ -445,18 +453,28 @@ class Agent(AgentSessions, AgentContinuation):
 
     async def _stream(self, plan: RunPlan, resume: tuple | None = None) -> AsyncIterator[Event]:
         out = await self._start(plan, resume)
+        recorder, ref = plan.recorder, plan.ref
+        finished = False
         try:
             # aclosing: a consumer that stops early closes the whole chain of generators right away.
             async with aclosing(run_loop(plan, *(resume or ()))) as events:
                 async for event in events:
+                    if recorder is not None and event.ref is ref:
+                        recorder.place(event)
                     out.apply(event)
                     if plan.observers:
                         notify(plan.observers, event)
                     if self.debug:
                         _log_event(event)
                     yield event
-        finally:
+            finished = True
+            before = len(out.events)
             await self._finish(plan, out)
+            for event in out.events[before:]:  # the stream's consumers hear of a failed save too
+                yield event
+        finally:
+            if not finished:
+                await self._finish(plan, out)
 
     def arun(self, input: Any = None, *, stream: bool = False, session_id: str | None = None,
              user_id: str | None = None, context: dict[str, Any] | None = None,

@@ -72,6 +72,7 @@ class PostgresStore(Store):
     """Sessions, runs, events and memories in PostgreSQL."""
 
     json_type = "JSONB"
+    for_update = " FOR UPDATE"
 
     def __init__(self, dsn: str, *, schema: str = "agno", connect_timeout: float = 5.0):
         super().__init__()
@@ -96,10 +97,11 @@ class PostgresStore(Store):
         # JSON comes back as text, as from DuckDB, so both stores decode it the same way.
         set_json_loads(lambda data: bytes(data).decode() if not isinstance(data, str) else data, conn)
         with conn.transaction():
+            # Replicas may start together: one creates and migrates, the others wait and find it done.
+            # The lock comes first: two concurrent CREATE SCHEMA IF NOT EXISTS can still collide.
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext('agno_nb_schema'))")
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
             conn.execute(f"SET search_path TO {self.schema}")
-            # Replicas may start together: one migrates, the others wait and find it done.
-            conn.execute("SELECT pg_advisory_xact_lock(hashtext('agno_nb_schema'))")
             self._migrate(_Cursor(conn.cursor()))
         return conn
 

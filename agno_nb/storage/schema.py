@@ -59,8 +59,20 @@ def _v1(json: str) -> list[str]:
     ]
 
 
+def _v2(json: str) -> list[str]:
+    return [
+        # who writes a running run and when it last showed life: an interrupted run is told from a live one
+        "ALTER TABLE runs ADD COLUMN owner TEXT",
+        "ALTER TABLE runs ADD COLUMN heartbeat_at DOUBLE PRECISION",
+        # a paused run being continued is claimed, not deleted, so a claimant that dies releases it
+        "ALTER TABLE approvals ADD COLUMN claimed_by TEXT",
+        "ALTER TABLE approvals ADD COLUMN claimed_at DOUBLE PRECISION",
+    ]
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "sessions, runs, events, memories, approvals, checkpoints", _v1),
+    Migration(2, "run writers and heartbeats; claims of paused runs", _v2),
 ]
 
 #: the version this code writes
