@@ -334,8 +334,9 @@ class Agent(AgentSessions, AgentContinuation):
         store = self.store()
         run_id = run_id or new_run_id()
         session_id = session_id or self.session_id
-        if session_id is None and store is not None:
-            session_id = new_run_id()  # a stored run always belongs to a session
+        if session_id is None:
+            # As in Agno: the first run without a session id starts one, and the agent keeps using it.
+            session_id = self.session_id = new_run_id()
         user_id = user_id or self.user_id
         ref = RunRef(run_id, session_id, user_id, self._kind, self.name, self.id)
         ctx = RunContext(run_id, session_id, user_id, state, values, self)

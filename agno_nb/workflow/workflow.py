@@ -60,11 +60,15 @@ class Workflow:
     # ------------------------------------------------------------------------------------ runs
 
     def _new_run(self, input: Any, session_id: str | None, user_id: str | None,
-                 session_state: dict[str, Any] | None, run_id: str | None = None, observe: bool = True) -> WorkflowRun:
+                 session_state: dict[str, Any] | None, run_id: str | None = None, observe: bool = True,
+                 parent: Any = None) -> WorkflowRun:
         _check(self)  # steps may have changed since construction
         store = self.store()
         run_id = run_id or new_run_id()
-        session_id = session_id or self.session_id or (new_run_id() if store is not None else None)
+        session_id = session_id or self.session_id
+        if session_id is None and parent is None:
+            # As in Agno: the first run without a session id starts one, and the workflow keeps using it.
+            session_id = self.session_id = new_run_id()
         user_id = user_id or self.user_id
         state = copy.deepcopy(self.session_state or {})
         state.update(copy.deepcopy(session_state or {}))
@@ -180,7 +184,7 @@ class Workflow:
                        session_state: dict[str, Any] | None) -> AsyncIterator[Event]:
         """This workflow as a step of another: a nested run sharing the parent's state and store."""
         # No observers of its own: the parent's see these events through the parent's stream.
-        run = self._new_run(input, parent.session_id, parent.user_id, None, observe=False)
+        run = self._new_run(input, parent.session_id, parent.user_id, None, observe=False, parent=parent)
         run.ref.parent_run_id = parent.run_id
         run.parent_span = parent_span
         run.store = store
