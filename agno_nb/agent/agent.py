@@ -63,6 +63,9 @@ class Agent(AgentSessions, AgentContinuation):
         retries: retries of transient model errors (429, 5xx, timeouts); default: the model's.
         tool_call_limit: the most tool calls one run may make. Hard: when reached, the run ends with
             status ``limit_reached``.
+        run_timeout: seconds a run may take in all; past it, the run ends with a ``RunTimeoutError``
+            (model waits are cut to what is left; a running tool is bounded by its own ``timeout``).
+        show_tool_calls: show tool calls in ``print_response`` (Agno's option; traces always show them).
         debug: log every event of every run to stderr.
         user_id, session_id: defaults for runs that name none.
 
@@ -98,7 +101,7 @@ class Agent(AgentSessions, AgentContinuation):
 
     __slots__ = ("name", "_id", "model", "description", "instructions", "tools", "session_state", "context",
                  "input_schema", "output_schema", "use_json_mode", "markdown", "retries", "tool_call_limit",
-                 "debug", "user_id", "session_id",
+                 "debug", "user_id", "session_id", "run_timeout", "show_tool_calls",
                  # storage and memory
                  "db", "add_history_to_context", "num_history_runs", "num_history_messages", "read_chat_history",
                  "enable_user_memories", "enable_agentic_memory", "add_memories_to_context",
@@ -128,6 +131,8 @@ class Agent(AgentSessions, AgentContinuation):
         markdown: bool = False,
         retries: int | None = None,
         tool_call_limit: int | None = None,
+        run_timeout: float | None = None,
+        show_tool_calls: bool = False,
         debug: bool = False,
         user_id: str | None = None,
         session_id: str | None = None,
@@ -173,6 +178,10 @@ class Agent(AgentSessions, AgentContinuation):
         if tool_call_limit is not None and tool_call_limit < 0:
             raise ConfigurationError(f"tool_call_limit must be 0 or more, got {tool_call_limit}.")
         self.tool_call_limit = tool_call_limit
+        if run_timeout is not None and run_timeout <= 0:
+            raise ConfigurationError(f"run_timeout must be a positive number of seconds, got {run_timeout}.")
+        self.run_timeout = run_timeout
+        self.show_tool_calls = show_tool_calls
         self.debug = debug
         self.user_id = user_id
         self.session_id = session_id
@@ -349,6 +358,10 @@ class Agent(AgentSessions, AgentContinuation):
             plan.media = media
         ctx.ref = ref
         ctx.store = store
+        if self.run_timeout is not None:
+            import time
+
+            plan.deadline = time.monotonic() + self.run_timeout
         if observe:
             plan.observers = observers_for(self, ref)
         return plan

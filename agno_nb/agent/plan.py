@@ -19,7 +19,7 @@ class RunPlan:
 
     __slots__ = ("agent", "model", "messages", "tools", "response_format", "ctx", "ref", "stream", "input",
                  "native_schema", "store", "session", "run_state", "own_from", "resumed_from", "media",
-                 "observers", "parent_span", "nested", "state_base", "recorder")
+                 "observers", "parent_span", "nested", "state_base", "recorder", "deadline")
 
     def __init__(self, agent: "Agent", model: Model, tools: list[dict[str, Any]] | None,
                  response_format: dict[str, Any] | None, ctx: RunContext, ref: RunRef, stream: bool, input: Any,
@@ -56,6 +56,8 @@ class RunPlan:
         self.state_base: dict[str, str] | None = None
         #: writes the run to ``store`` while it goes on (``storage.recorder``); ``None`` without a store
         self.recorder: Any = None
+        #: ``time.monotonic()`` by which the run must end (``Agent.run_timeout``), or ``None``
+        self.deadline: float | None = None
 
 
 class LoopState:
