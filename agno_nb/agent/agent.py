@@ -162,6 +162,10 @@ class Agent(AgentSessions, AgentContinuation):
         expected_output: str | None = None,
         add_session_state_to_context: bool = False,
     ):
+        if isinstance(model, str):  # a typo is reported here, not at the first run
+            from ..models.ids import check_model_id
+
+            check_model_id(model)
         self.model = model
         self.name = name
         self._id = id
