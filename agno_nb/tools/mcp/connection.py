@@ -237,10 +237,12 @@ class Connection:
                 self._stderr.release_writer()
 
     async def _client(self, stack: AsyncExitStack) -> Any:
+        _imports_warmed()
         try:
             from mcp import Client
-        except ImportError:
-            raise MCPConnectionError("MCP needs the official SDK: pip install 'agno_nb[mcp]' (mcp>=2.3).") from None
+        except ImportError as exc:
+            raise MCPConnectionError(f"MCP needs the official SDK: pip install 'agno_nb[mcp]' (mcp>=2.3) "
+                                     f"({exc}).") from None
         from mcp.types import Implementation
 
         spec = self.spec
@@ -390,13 +392,21 @@ def warm_imports() -> None:
 
 def _import_heavy() -> None:
     try:
-        import jsonschema  # noqa: F401
+        import mcp  # noqa: F401  (the package root first: its submodules import each other in a cycle)
         import mcp.client.stdio  # noqa: F401
         import mcp.client.streamable_http  # noqa: F401
+        import jsonschema  # noqa: F401
         import referencing  # noqa: F401
-        from mcp import Client  # noqa: F401
     except ImportError:  # reported with its fix when a connection is opened
         pass
+
+
+def _imports_warmed() -> None:
+    """Wait for the warming thread: importing the SDK from two threads at once can see its modules
+    half-initialized (the SDK's package imports are circular)."""
+    warming = _warming
+    if warming is not None and warming.is_alive():
+        warming.join()
 
 
 def _pay_schema_imports(client: Any, tools: list[Any]) -> None:
