@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import shlex
 import statistics
 import time
 
@@ -57,7 +56,6 @@ async def main() -> None:
 
     makers = {"stdio": lambda: MCPTools(command=args.stdio, transport="stdio"),
               "http": lambda: MCPTools(url=args.http, transport="streamable-http")}
-    shlex.split(args.stdio)
     out = {}
     for name, make in makers.items():
         p50, p95 = await calls_us(make, args.n, 20)
