@@ -25,6 +25,9 @@ from ...errors import AgnoNBError, ConfigurationError
 __all__ = ["ServerSpec", "Connection", "MCPConnectionError", "MCPCallError", "warm_imports"]
 
 logger = logging.getLogger("agno_nb.mcp")
+#: servers' stderr lines; not propagated (agent debug logging would print every line): attach a handler to see them
+stderr_logger = logging.getLogger("agno_nb.mcp.stderr")
+stderr_logger.propagate = False
 
 TRANSPORTS = ("stdio", "sse", "streamable-http")
 #: pages of tools/list, prompts/list, resources/list read at most (a server that pages forever)
@@ -124,7 +127,7 @@ class _StderrTail:
             for line in pipe:
                 line = line.rstrip()
                 self.lines.append(line)
-                logger.debug("[%s] %s", label, line)
+                stderr_logger.debug("[%s] %s", label, line)
         self.closed.set()
 
     def release_writer(self) -> None:
