@@ -19,7 +19,7 @@ from ..run_events import Event, RunOutput, RunRef, new_run_id, slug_id
 from ..models import Model, get_model
 from ..observe import notify, observers_for
 from ..tools.function import Function
-from ..tools.toolkit import Toolkit
+from ..tools.toolkit import Toolkit, prepare_toolkits
 from .context import RunContext
 from .loop import RunPlan, run_loop
 from .builtin_tools import builtin_tools
@@ -427,6 +427,11 @@ class Agent(AgentSessions, AgentContinuation):
     async def _start(self, plan: RunPlan, resume: tuple | None) -> RunOutput:
         """Prepare a new run (messages) or a continued one (stored session); the output it folds into."""
         out = RunOutput(plan.ref)
+        if self.tools and await prepare_toolkits(self.tools, self._functions):
+            # a toolkit connected (MCP) or its server's tools changed: resolve the tools again
+            self._functions = self._tool_schemas = None
+            self._templates.clear()
+            plan.tools = self._schemas()
         if resume is None:
             await self._prepare(plan)
         else:
