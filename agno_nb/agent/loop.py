@@ -102,8 +102,7 @@ async def _turns(plan: RunPlan, state: LoopState) -> AsyncIterator[Event]:
                     yield OutputValidationFailed(plan.ref, new_span_id(), run_span, problem, not state.repaired)
                     if state.repaired:
                         raise OutputValidationError(
-                            f"The model's answer does not match {agent.output_schema.__name__} "
-                            f"even after a repair attempt: {problem}")
+                            f"The model's answer does not fit output_schema even after a repair attempt: {problem}")
                     state.repaired = True
                     messages.append({"role": "user", "content": (
                         f"Your answer is not valid: {problem}\nReply again with only a JSON object "

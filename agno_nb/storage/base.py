@@ -267,8 +267,8 @@ class Store:
         with self.transaction() as cur:
             if replace:
                 cur.execute(insert + " ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, "
-                            "content = excluded.content, messages = excluded.messages, metrics = excluded.metrics, "
-                            "error = excluded.error, updated_at = excluded.updated_at, "
+                            "input = excluded.input, content = excluded.content, messages = excluded.messages, "
+                            "metrics = excluded.metrics, error = excluded.error, updated_at = excluded.updated_at, "
                             "heartbeat_at = excluded.heartbeat_at", row)
                 if events:  # a re-save of the same events replaces them instead of doubling them
                     cur.execute("DELETE FROM events WHERE run_id = ? AND seq >= ?",
@@ -295,7 +295,8 @@ class Store:
         with self.transaction() as cur:
             cur.execute(f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}) VALUES ({', '.join('?' * len(_RUN_COLUMNS))}) "
                         "ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, owner = excluded.owner, "
-                        "heartbeat_at = excluded.heartbeat_at, updated_at = excluded.updated_at", row)
+                        "input = COALESCE(excluded.input, runs.input), heartbeat_at = excluded.heartbeat_at, "
+                        "updated_at = excluded.updated_at", row)
             if events:
                 self._insert_rows(cur, "events", EVENT_COLUMNS, events)
             if session is not None:

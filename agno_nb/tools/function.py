@@ -18,6 +18,7 @@ import re
 import time
 from typing import TYPE_CHECKING, Any, Callable
 
+from ..jsonsafe import dumps
 from ..errors import ToolDefinitionError
 from .docstrings import parse_docstring
 from .result import ToolResult
@@ -291,7 +292,11 @@ _OPTIONS = ("name", "description", "instructions", "show_result", "stop_after_to
 
 
 def serialize_result(result: Any) -> str:
-    """The text the model sees for a tool result."""
+    """The text the model sees for a tool result; never fails (see ``jsonsafe``).
+
+    Tables stay readable and bounded: a pandas object becomes its text table (at most 60 rows), a numpy
+    array over 1,000 values its abbreviated repr; everything else becomes JSON.
+    """
     if isinstance(result, str):
         return result
     if isinstance(result, ToolResult):
@@ -300,11 +305,19 @@ def serialize_result(result: Any) -> str:
         return "null"
     dump = getattr(result, "model_dump_json", None)
     if dump is not None:
-        return dump()
-    try:
-        return json.dumps(result, default=str, ensure_ascii=False)
-    except (TypeError, ValueError):
-        return str(result)
+        try:
+            return dump()
+        except Exception:
+            pass
+    module = type(result).__module__.partition(".")[0]
+    if module == "pandas" and hasattr(result, "to_string"):
+        try:
+            return result.to_string(max_rows=60, max_cols=30)
+        except Exception:
+            pass
+    if module == "numpy" and getattr(result, "size", 0) > 1000:
+        return repr(result)
+    return dumps(result)
 
 
 def _kind_of(fn: Callable[..., Any]) -> str:
