@@ -43,12 +43,14 @@ class Watchdog:
     __slots__ = ("task", "handle", "fired")
 
     def __init__(self) -> None:
-        self.task = asyncio.current_task()
+        self.task: asyncio.Task | None = None
         self.handle: asyncio.TimerHandle | None = None
         self.fired = False
 
     def arm(self, seconds: float | None) -> None:
         self.disarm()
+        # The task waiting now: a stream driven step by step from sync code gets a new task per step.
+        self.task = asyncio.current_task()
         if seconds is not None and self.task is not None:
             self.handle = asyncio.get_running_loop().call_later(max(0.0, seconds), self._fire)
 
