@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 from .. import run_events as ev
 
-__all__ = ["TraceView", "MIME_TYPE"]
+__all__ = ["TraceView", "MIME_TYPE", "output_bundle"]
 
 MIME_TYPE = "application/vnd.agno-nb.trace+json"
 _PREVIEW = 600  # characters of a tool argument or result shown in the view
@@ -277,6 +277,16 @@ class TraceView:
         from .render import render_html
 
         return {MIME_TYPE: data, "text/html": render_html(data), "text/plain": self.to_text()}
+
+
+def output_bundle(output: Any) -> dict[str, Any]:
+    """How a ``RunOutput`` displays itself (registered with ``run_output.register_display``): its trace,
+    unless its live view is already on screen."""
+    from .live import shown_live
+
+    if shown_live(output.run_id):
+        return {"text/plain": repr(output)}
+    return TraceView.from_events(output.events).bundle()
 
 
 def _preview(value: Any) -> Any:
