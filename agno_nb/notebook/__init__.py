@@ -21,6 +21,7 @@ def load_ipython_extension(ipython: Any) -> None:
 
     ipython.register_magics(AgnoMagics)
     add_run_observer(live_trace_factory)
+    _show_interrupts_as_one_line(ipython)
     if _ask_line not in ipython.input_transformers_cleanup:
         ipython.input_transformers_cleanup.append(_ask_line)
     if storage.default_store() is None:
@@ -32,8 +33,23 @@ def unload_ipython_extension(ipython: Any) -> None:
     from .live import live_trace_factory
 
     remove_run_observer(live_trace_factory)
+    from .._sync import RunInterrupted
+
+    if ipython.custom_exceptions == (RunInterrupted,):
+        ipython.set_custom_exc((), None)
     if _ask_line in ipython.input_transformers_cleanup:
         ipython.input_transformers_cleanup.remove(_ask_line)
+
+
+def _show_interrupts_as_one_line(ipython: Any) -> None:
+    """The Stop button during a run: ``run cancelled``, not a traceback through agno_nb's internals."""
+    from .._sync import RunInterrupted
+
+    def one_line(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> list[str]:
+        return [f"{value} (stored as cancelled; a sync tool that was already running finishes in its thread)"]
+
+    if not ipython.custom_exceptions:  # one handler serves the whole tuple: never take over someone else's
+        ipython.set_custom_exc((RunInterrupted,), one_line)
 
 
 def _ask_line(lines: list[str]) -> list[str]:
