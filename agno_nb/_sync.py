@@ -117,7 +117,7 @@ def run_sync(awaitable: Awaitable[T]) -> T:
         task = loop.create_task(_as_coroutine(awaitable))
         try:
             return loop.run_until_complete(task)
-        except BaseException:
+        except BaseException as exc:
             # Ctrl-C: cancel the run now, rather than leave it pending on this thread's loop, where it
             # would quietly resume during the next run.
             if not task.done():
@@ -126,6 +126,8 @@ def run_sync(awaitable: Awaitable[T]) -> T:
                     loop.run_until_complete(task)
                 except BaseException:  # the cancellation itself, or what the run raised while ending
                     pass
+            if isinstance(exc, KeyboardInterrupt) and not isinstance(exc, RunInterrupted):
+                raise RunInterrupted("run cancelled") from None
             raise
     if running is _background:
         # A sync call from code already on the background loop (a sync tool calling agent.run()):

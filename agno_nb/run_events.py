@@ -14,6 +14,7 @@ import os
 import re
 import time
 import uuid
+import weakref
 from typing import Any
 
 # The output classes live in run_output; re-exported here because an event stream and its fold go together.
@@ -414,18 +415,22 @@ class ToolCallPaused(Event):
 class RunPaused(Event):
     """The run stopped to wait for people; ``requirements`` lists every pending call."""
 
-    __slots__ = ("requirements", "paused")
+    __slots__ = ("requirements", "paused", "output")
     type = "RunPaused"
 
     def __init__(self, ref, span_id, parent_span_id, requirements: list, paused: Any):
         super().__init__(ref, span_id, parent_span_id)
         self.requirements = requirements
         self.paused = paused
+        #: a weak reference to the ``RunOutput`` this pause was folded into, so approval controls can
+        #: bring that very object up to date when they continue the run
+        self.output: Any = None
 
     def payload(self):
         return {"requirements": [r.to_dict() for r in self.requirements]}
 
     def fold_into(self, out):
+        self.output = weakref.ref(out)
         out.status = RunStatus.PAUSED
         out.requirements = self.requirements
         out.paused = self.paused

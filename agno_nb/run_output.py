@@ -93,7 +93,7 @@ class RunOutput:
     __slots__ = ("run_id", "session_id", "agent_name", "agent_id", "model", "content",
                  "reasoning_content", "reasoning_steps", "messages", "tools", "status", "status_reason", "error",
                  "metrics", "events", "session_state", "requirements", "paused", "storage_error", "_tools_by_id",
-                 "_t0")
+                 "_t0", "__weakref__")
 
     def __init__(self, ref: RunRef):
         self.run_id = ref.run_id

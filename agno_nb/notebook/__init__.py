@@ -46,7 +46,9 @@ def _show_interrupts_as_one_line(ipython: Any) -> None:
     from .._sync import RunInterrupted
 
     def one_line(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> list[str]:
-        return [f"{value} (stored as cancelled; a sync tool that was already running finishes in its thread)"]
+        line = [f"{value} (stored as cancelled; a sync tool that was already running finishes in its thread)"]
+        shell._showtraceback(etype, value, line)  # IPython leaves showing it to the handler
+        return line
 
     if not ipython.custom_exceptions:  # one handler serves the whole tuple: never take over someone else's
         ipython.set_custom_exc((RunInterrupted,), one_line)

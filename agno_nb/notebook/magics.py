@@ -301,7 +301,7 @@ class AgnoMagics(Magics):
         session = args.session or self.sessions.setdefault(args.name, f"nb-{args.name}-{uuid.uuid4().hex[:8]}")
         out = self._guard(lambda: self._run(agent, prompt, session, args.user, not args.no_stream))
         self.last_run = out
-        self.ns["_"] = out
+        _set_underscore(self.shell, out)
         if args.output:
             self.ns[args.output] = out
         if args.format == "text" and out.content is not None:
@@ -418,6 +418,14 @@ class AgnoMagics(Magics):
         self._agent(name)
         self.sessions.pop(name, None)
         print(f"{name}: the next question starts a new conversation")
+
+
+def _set_underscore(shell: Any, value: Any) -> None:
+    """``_`` (and ``__``, ``___``, ``Out[n]``) as IPython sets them for a cell's result: assigning ``_``
+    directly would make IPython think the user owns ``_`` and stop updating it for later cells."""
+    hook = getattr(shell, "displayhook", None)
+    if hook is not None and hasattr(hook, "update_user_ns"):
+        hook.update_user_ns(value)
 
 
 _HELP = """agno_nb magics
