@@ -2,11 +2,12 @@
 with no kernel, no JavaScript and no network (collapsible sections are ``<details>``).
 
 Every style is inline: JupyterLab's sanitizer drops ``<style>`` in untrusted notebooks (a colleague's
-copy, a git clone), and the trace must read as well there. Colours follow the theme: text inherits
-the front end's colour, muted text is ``opacity`` rather than a grey, and the few backgrounds use
-JupyterLab's CSS variables, each paired with a foreground variable so a sanitizer that drops both
-still leaves readable text, with light fallbacks for front ends without those variables. Without any
-CSS at all, the structure (one line per span, separators in the header) still reads.
+copy, a git clone), and the trace must read as well there. Colours work in any theme without relying
+on JupyterLab's CSS variables (which other front ends lack, and whose light fallbacks would be dark
+text on a dark VS Code): text inherits the front end's colour, muted text is ``opacity`` rather than a
+grey, borders and code backgrounds are translucent greys, and status colours are only ever the
+background of white text. Without any CSS at all, the structure (one line per span, separators in the
+header) still reads.
 """
 
 from __future__ import annotations
@@ -17,22 +18,21 @@ from typing import Any, Iterable
 
 __all__ = ["render_html", "markdown_to_html", "STATUS_COLORS"]
 
-#: mid-tone colours, legible on light and dark backgrounds alike
-STATUS_COLORS = {"completed": "#2da44e", "ok": "#2da44e", "running": "#bf8700", "paused": "#8a63d2",
-                 "error": "#e5534b", "blocked": "#e5534b", "rejected": "#e5534b", "cancelled": "#8c959f",
-                 "limit_reached": "#d4782f", "decided": "#8c959f", "pending": "#8c959f", "unfinished": "#8c959f"}
+#: status colours, always as the background of white text (a badge): legible in light and dark themes
+STATUS_COLORS = {"completed": "#1a7f37", "ok": "#1a7f37", "running": "#9a6700", "paused": "#8250df",
+                 "error": "#cf222e", "blocked": "#cf222e", "rejected": "#cf222e", "cancelled": "#6e7781",
+                 "limit_reached": "#bc4c00", "decided": "#6e7781", "pending": "#6e7781", "unfinished": "#6e7781"}
 _ICONS = {"run": "▶", "model": "◆", "tool": "⚙", "reasoning": "✎", "guardrail": "⛔", "validation": "⚠",
           "member": "👤", "step": "▸", "steps": "☰", "parallel": "⇉", "loop": "↻", "condition": "⑂",
           "router": "⤳"}
 
 _FONT = "-apple-system,BlinkMacSystemFont,'Segoe UI',Helvetica,Arial,sans-serif"
-_BORDER = "var(--jp-border-color2,#d0d7de)"
+_BORDER = "rgba(140,149,159,.5)"  # a translucent grey: visible on light and dark, no variable to strip
 BOX = (f"font-family:{_FONT};font-size:13px;line-height:1.45;border:1px solid {_BORDER};border-radius:6px;"
        f"padding:8px 10px;margin:4px 0;max-width:980px")
 CHIP = f"display:inline-block;border:1px solid {_BORDER};border-radius:10px;padding:0 7px;font-size:12px"
 MUTED = "opacity:.72"
-CODE = ("background:var(--jp-layout-color2,#f6f8fa);color:var(--jp-content-font-color1,#1f2328);"
-        "padding:4px 6px;margin:2px 0 4px;white-space:pre-wrap;word-break:break-word;max-height:260px;"
+CODE = ("background:rgba(140,149,159,.14);padding:4px 6px;margin:2px 0 4px;white-space:pre-wrap;word-break:break-word;max-height:260px;"
         "overflow:auto;font-size:12px;border-radius:4px")
 _SEP = f"<span style='{MUTED}'> · </span>"
 
@@ -46,9 +46,9 @@ def markdown_to_html(text: str) -> str:
     return MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
 
 
-def badge(status: str) -> str:
-    return (f"<span class='badge' style='background:{STATUS_COLORS.get(status, '#8c959f')};color:#fff;"
-            f"border-radius:10px;padding:1px 8px;font-weight:600;font-size:12px'>{html.escape(status)}</span>")
+def badge(status: str, css_class: str = "badge", size: int = 12) -> str:
+    return (f"<span class='{css_class}' style='background:{STATUS_COLORS.get(status, '#6e7781')};color:#fff;"
+            f"border-radius:10px;padding:0 7px;font-weight:600;font-size:{size}px'>{html.escape(status)}</span>")
 
 
 def render_html(trace: dict[str, Any], *, open_spans: Iterable[str] = ()) -> str:
@@ -74,8 +74,8 @@ def render_html(trace: dict[str, Any], *, open_spans: Iterable[str] = ()) -> str
         parts.append(f"<div class='prompt' style='margin:2px 0 6px'><span style='{MUTED}'>prompt</span> "
                      f"{_block_or_inline(prompt)}</div>")
     if trace.get("error"):
-        parts.append(f"<div class='err' style='color:{STATUS_COLORS['error']};white-space:pre-wrap'>"
-                     f"{html.escape(trace['error'])}</div>")
+        parts.append(f"<div class='err' style='border-left:3px solid {STATUS_COLORS['error']};padding:2px 10px;"
+                     f"margin:6px 0;white-space:pre-wrap'>{html.escape(trace['error'])}</div>")
     if trace.get("answer"):
         parts.append(f"<div class='answer' style='border-left:3px solid {_BORDER};padding:2px 10px;margin:6px 0'>"
                      f"{markdown_to_html(trace['answer'])}</div>")
@@ -103,10 +103,9 @@ def _span(span: dict[str, Any], total: float, opened: set[str]) -> str:
     left = min(100.0, 100.0 * max(0.0, span["start"]) / total)
     width = max(1.0, 100.0 * (duration or 0.0) / total)
     summary = [f"{_ICONS.get(span['kind'], '•')} <b>{html.escape(span['name'])}</b>",
-               f"<span class='st' style='color:{STATUS_COLORS.get(status, '#8c959f')};font-weight:600'>"
-               f"{html.escape(status)}</span>",
+               badge(status, "st", 11),
                f"<span style='display:inline-block;height:6px;width:120px;vertical-align:middle;margin:0 6px;"
-               f"position:relative;border-radius:3px;background:var(--jp-layout-color3,#d0d7de)'>"
+               f"position:relative;border-radius:3px;background:rgba(140,149,159,.35)'>"
                f"<i style='position:absolute;top:0;height:6px;border-radius:3px;background:#3b82f6;"
                f"left:{left:.1f}%;width:{min(width, 100 - left):.1f}%'></i></span>",
                f"<span style='{MUTED}'>{_seconds(duration) if duration is not None else 'running…'}</span>"]
