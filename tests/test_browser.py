@@ -440,6 +440,8 @@ def test_a_tool_call_in_flight_is_visible_live(lab, page, tmp_path, deadline):
     expect(final).to_have_count(1, timeout=deadline.ms(20))
     assert marker.exists()
     expect(final.locator(".badge")).to_have_text("completed")
+    # the notebook's own store file, named after it (Jupyter Server tells the kernel the notebook's path)
+    assert (lab.root / "live.agno.duckdb").exists() and not (lab.root / "agno.duckdb").exists()
 
 
 def _open_and_run_all(page, lab: Lab, name: str, deadline: Deadline, shot: Path) -> None:
