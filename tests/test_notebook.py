@@ -286,6 +286,11 @@ def test_dataframes_toolkit_by_name_sees_the_notebook_frames(shell):
     ("%agno new-session", "which agent?"),
     ("%agno trace", "no run yet"),
     ("%agno runs helper", "no conversation with helper"),
+    ("%%agent a --model foo/bar\nx", "Unknown model provider 'foo'"),
+    ("%%agent a --model nosuchvar\nx", "no notebook variable 'nosuchvar' holds a model"),
+    ('%%agent a --model m\nReply like {"k": 1}', "not a field name"),
+    ("%%workflow w\nsteps:\n  - nosuch", "(known: helper)"),
+    ("%%ask helper --session 'open\nhi", "Cannot read the options"),
 ], ids=lambda v: v if len(v) < 30 else None)
 def test_bad_input_is_one_usage_error_line_and_the_kernel_goes_on(shell, code, expected):
     shell.push({"m": ScriptedModel(["ok"], cycle=True)})
@@ -293,6 +298,46 @@ def test_bad_input_is_one_usage_error_line_and_the_kernel_goes_on(shell, code, e
     message = usage_error(shell, code)
     assert expected in message
     assert "a" not in shell.user_ns and "1bad" not in shell.user_ns  # a failed definition binds nothing
+
+
+def test_magic_lines_take_comments_and_a_team_needs_no_body(shell):
+    shell.push({"m": ScriptedModel(["ok"], cycle=True)})
+    cell(shell, "%%agent a --model m  # the first member\nhi")
+    cell(shell, "%%agent b --model m\nhi")
+    captured = cell(shell, "%team crew --mode route --members a,b --model m  # no instructions")
+    plain, html = captured.outputs[0].data["text/plain"], captured.outputs[0].data["text/html"]
+    assert plain.startswith("team (route) crew") and "members: a, b" in plain
+    assert "team, mode" in html and "route" in html and "a, b" in html
+    cell(shell, "%%ask a -o r  # a comment, not part of the options\nhello")
+    assert shell.user_ns["r"].ok and shell.user_ns["r"].messages[-2]["content"] == "hello"
+
+
+def test_other_modules_add_agent_options_and_magics(shell):
+    from IPython.core.magic import Magics, line_magic, magics_class
+
+    from agno_nb.notebook import magics as nb_magics
+
+    def apply(args, kwargs, magics):
+        if args.shout:
+            kwargs["instructions"] += " ANSWER IN CAPITALS."
+
+    @magics_class
+    class Extra(Magics):
+        @line_magic
+        def extra(self, line):
+            return f"extra {line}"
+
+    saved = (list(nb_magics.AGENT_OPTIONS), list(nb_magics.MAGIC_CLASSES))
+    try:
+        nb_magics.add_agent_option("--shout", action="store_true", apply=apply)
+        nb_magics.register_magics(Extra)
+        shell.run_line_magic("reload_ext", "agno_nb")
+        shell.push({"m": ScriptedModel(["ok"])})
+        cell(shell, "%%agent loud --model m --shout\nBe brief.")
+        assert shell.user_ns["loud"].instructions == "Be brief. ANSWER IN CAPITALS."
+        assert shell.run_line_magic("extra", "works") == "extra works"
+    finally:
+        nb_magics.AGENT_OPTIONS[:], nb_magics.MAGIC_CLASSES[:] = saved
 
 
 def test_unknown_agent_lists_the_known_ones(shell):
@@ -779,7 +824,9 @@ def test_timeline_bars_match_the_spans():
         expected = [s for s in spans if s["kind"] == trace.name]
         assert list(trace.base) == pytest.approx([s["start"] * 1000 for s in expected])
         assert list(trace.x) == pytest.approx([s["duration"] * 1000 for s in expected])
-        assert all(label.strip().startswith(f"{trace.name}: ") for label in trace.y)
+        assert all(f" {trace.name}: " in label for label in trace.y)
+    order = list(fig.layout.yaxis.categoryarray)  # rows in time order, not grouped by kind
+    assert [label.split(". ", 1)[1].split(":")[0] for label in order] == ["model", "tool", "model"]
     model_bars = fig.data[0]
     assert len(model_bars.x) == 2 and model_bars.x[1] >= 10  # the second request took >= 10 ms
     assert out.run_id in fig.layout.title.text

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["load_ipython_extension", "unload_ipython_extension", "default_store_path"]
+__all__ = ["load_ipython_extension", "unload_ipython_extension", "default_store_path", "PLUGINS"]
+
+#: notebook modules that add magics or %%agent options when the extension loads; add yours here
+#: (one line), e.g. "agno_nb.notebook.knowledge_magic" or "agno_nb.notebook.mcp_option"
+PLUGINS: list[str] = []
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -20,7 +24,15 @@ def load_ipython_extension(ipython: Any) -> None:
     from .live import live_trace_factory
     from .magics import AgnoMagics
 
+    import importlib
+
+    from .magics import MAGIC_CLASSES
+
+    for module in PLUGINS:  # each registers its magics or %%agent options (magics.register_magics, ...)
+        importlib.import_module(module)
     ipython.register_magics(AgnoMagics)
+    for magics in MAGIC_CLASSES:
+        ipython.register_magics(magics)
     add_run_observer(live_trace_factory)
     _show_interrupts_as_one_line(ipython)
     if _ask_line not in ipython.input_transformers_cleanup:
