@@ -72,8 +72,10 @@ async def run_loop(plan: RunPlan, decisions: list[Requirement] | None = None,
     except Tripped as trip:
         yield GuardrailTripped(ref, new_span_id(), run_span, trip.guardrail, trip.reason, trip.stage)
         yield _completed(plan, run_span, None, RunStatus.BLOCKED, f"{trip.guardrail}: {trip.reason}")
-    except asyncio.CancelledError:
-        # Tell the sinks the run ended, then let the cancellation proceed.
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        # Tell the sinks the run ended (Stop, Ctrl-C), then let the cancellation proceed. Tools still
+        # running in threads see run_context.cancelled.
+        plan.ctx.cancelled = True
         yield RunCancelled(ref, run_span, plan.parent_span, "the run was cancelled")
         raise
     except Exception as exc:

@@ -93,7 +93,8 @@ async def model_request(plan: RunPlan, run_span: str) -> AsyncIterator[Any]:
     while True:
         attempt += 1
         span = new_span_id()
-        yield ModelRequestStarted(ref, span, run_span, model.id, model.transport, attempt)
+        yield ModelRequestStarted(ref, span, run_span, model.id, model.transport, attempt, plan.messages,
+                                  plan.own_from)
         started = _now()
         first_token: float | None = None
         response: ModelResponse | None = None
@@ -162,7 +163,7 @@ async def model_request(plan: RunPlan, run_span: str) -> AsyncIterator[Any]:
             yield ReasoningContentDelta(ref, span, run_span, response.reasoning)
         yield ModelRequestCompleted(ref, span, run_span, model.id, response.input_tokens, response.output_tokens,
                                     latency, first_token if first_token is not None else latency, response.cost,
-                                    response.finish_reason)
+                                    response.finish_reason, response.to_message())
         yield response
         return
 

@@ -19,6 +19,7 @@ import time
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..jsonsafe import dumps
+from .._sync import on_background_loop, run_in_thread
 from ..errors import ToolDefinitionError
 from .docstrings import parse_docstring
 from .result import ToolResult
@@ -238,8 +239,11 @@ class Function:
     async def acall(self, kwargs: dict[str, Any], *, in_thread: bool) -> tuple[Any, bool]:
         """Run the tool with validated ``kwargs``; return ``(result, came_from_cache)``.
 
-        A sync tool runs inline unless ``in_thread`` (several calls of one turn should overlap) or a
-        ``timeout`` is set (a timeout can only interrupt the caller if the tool is off the loop's thread).
+        A sync tool runs inline unless ``in_thread`` (several calls of one turn should overlap), a
+        ``timeout`` is set (a timeout can only interrupt the caller if the tool is off the loop's thread),
+        or the run was started from a notebook cell (so the Stop button ends the run at once, not when
+        the tool returns). Off the loop, it runs on a daemon thread: a tool that timed out or whose run
+        was cancelled cannot be killed, so it runs to its end, but it never keeps the process alive.
         """
         key = None
         if self._cache is not None:
@@ -247,7 +251,7 @@ class Function:
             hit = self._cache.get(key)
             if hit is not None and hit[0] > time.monotonic():
                 return hit[1], True
-        call = self._invoke(kwargs, in_thread or self.timeout is not None)
+        call = self._invoke(kwargs, in_thread or self.timeout is not None or on_background_loop())
         if self.timeout is None:
             result = await call
         else:
@@ -279,7 +283,7 @@ class Function:
         else:
             runner = lambda: fn(**kwargs)  # noqa: E731
         if in_thread:
-            return await asyncio.to_thread(runner)
+            return await run_in_thread(runner)
         return runner()
 
 
