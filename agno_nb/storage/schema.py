@@ -70,9 +70,17 @@ def _v2(json: str) -> list[str]:
     ]
 
 
+def _v3(json: str) -> list[str]:
+    # The ids of a session's last completed runs, newest last: history is then a lookup of a few primary
+    # keys, whatever the session's length (DuckDB cannot read "the last N by time" off an index).
+    list_type = "TEXT[]" if json == "JSONB" else "VARCHAR[]"
+    return [f"ALTER TABLE sessions ADD COLUMN recent_runs {list_type}"]
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "sessions, runs, events, memories, approvals, checkpoints", _v1),
     Migration(2, "run writers and heartbeats; claims of paused runs", _v2),
+    Migration(3, "the last runs of each session, for flat history reads", _v3),
 ]
 
 #: the version this code writes
