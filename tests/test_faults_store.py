@@ -314,3 +314,29 @@ def test_kill_9_soak_loses_no_finished_run(store):
     totals = soak(spec(store), trials=3, seed=11)
     assert totals["lost"] == 0 and totals["corrupted"] == 0, totals
     assert totals["finished"] > 0
+
+
+def test_replicas_starting_together_on_an_empty_postgres_all_work(postgres_server):
+    """Eight processes open a brand-new database at once (each creates the schema if it must) and run the
+    first runs of one new session: no error, and every run is counted."""
+    dsn = postgres_server.create_database("together_from_scratch")
+    code = """
+        import sys
+        from agno_nb import Agent, ScriptedModel
+        from agno_nb.storage.postgres import PostgresStore
+        store = PostgresStore(sys.argv[1])
+        for i in range(3):
+            out = Agent(model=ScriptedModel(["ok"]), db=store).run("hi", session_id="fresh", user_id="ana")
+            assert out.saved, out.storage_error
+        print("done")
+    """
+    procs = [child(code, dsn) for _ in range(8)]
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0 and out.strip() == "done", err[-1500:]
+    store = PostgresStore(dsn)
+    try:
+        session = store.get_session("fresh")
+        assert session.run_count == 24 and len(store.list_runs(session_id="fresh")) == 24
+    finally:
+        store.close()
