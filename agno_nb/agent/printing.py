@@ -54,7 +54,8 @@ async def aprint_response(runner: Any, input: Any, *, stream: bool | None = None
 def _printer(runner: Any, stream: bool | None, markdown: bool | None, show_reasoning: bool,
              show_tool_calls: bool | None, console: Any) -> "_Printer":
     agent = getattr(runner, "leader", runner)  # a team prints as its leader
-    stream = bool(getattr(agent, "stream", False)) if stream is None else stream
+    if stream is None:
+        stream = bool(getattr(runner, "stream", None) or getattr(agent, "stream", None))
     markdown = bool(getattr(agent, "markdown", False)) if markdown is None else markdown
     tools = bool(getattr(agent, "show_tool_calls", False)) if show_tool_calls is None else show_tool_calls
     target: type[_Printer] = _PlainPrinter
@@ -62,7 +63,9 @@ def _printer(runner: Any, stream: bool | None, markdown: bool | None, show_reaso
         target = _NotebookPrinter
     elif console is not None or (sys.stdout.isatty() and _has_rich()):
         target = _RichPrinter if _has_rich() else _PlainPrinter
-    return target(stream, markdown, show_reasoning, tools, console)
+    printer = target(stream, markdown, show_reasoning, tools, console)
+    printer.members = bool(getattr(runner, "show_members_responses", False))
+    return printer
 
 
 class _Printer:
@@ -76,6 +79,7 @@ class _Printer:
         self.console = console
         self.text: list[str] = []
         self.notes: list[str] = []  # tool calls and reasoning, shown above the answer
+        self.members = False  # a team's printer: show each member's answer too
 
     def feed_all(self, events: Iterator[Event]) -> RunOutput | None:
         out: RunOutput | None = None
@@ -98,6 +102,9 @@ class _Printer:
             pass
         elif isinstance(event, ReasoningStep) and self.show_reasoning and own:
             self.note(f"◦ {event.title}: {event.reasoning}")
+        elif event.type == "RunCompleted" and self.members and event.ref.parent_run_id == out.run_id:
+            who = event.ref.emitter_name or event.ref.emitter_id
+            self.note(f"[{who}] {_short(getattr(event, 'content', None), 2000)}")
         elif event.type == "StepCompleted" and own and self.stream:
             content = getattr(event, "content", None)
             if content is not None and getattr(event, "kind", "") == "step":
@@ -235,7 +242,7 @@ def _has_rich() -> bool:
 
 def _arguments(arguments: Any) -> str:
     if isinstance(arguments, dict):
-        return ", ".join(f"{k}={_short(v, 40)}" for k, v in arguments.items())
+        return ", ".join(f"{k}={_short(repr(v), 40)}" for k, v in arguments.items())
     return _short(arguments, 80)
 
 

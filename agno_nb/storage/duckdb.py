@@ -70,6 +70,9 @@ class DuckDBStore(Store):
         deadline = time.monotonic() + (self.lock_timeout if self.shared else 0.0)
         delay = 0.005
         waiting = False
+        folder = os.path.dirname(self.path)
+        if self.path != ":memory:" and folder and not os.path.isdir(folder):
+            os.makedirs(folder, exist_ok=True)  # DuckDBStore("tmp/chat.duckdb") with no tmp/ yet, as in Agno
         try:
             while True:
                 try:

@@ -33,7 +33,8 @@ class Workflow:
 
     def __init__(self, *, name: str, steps: Sequence[Any], id: str | None = None, description: str | None = None,
                  db: "Store | str | None" = None, session_state: dict[str, Any] | None = None,
-                 user_id: str | None = None, session_id: str | None = None):
+                 user_id: str | None = None, session_id: str | None = None, stream: bool | None = None,
+                 markdown: bool = False, debug_mode: bool = False):
         if not steps:
             raise ConfigurationError(f"Workflow {name!r} needs at least one step.")
         self.name = name
@@ -44,6 +45,10 @@ class Workflow:
         self.session_state = session_state
         self.user_id = user_id
         self.session_id = session_id
+        #: ``print_response`` defaults (Agno's options)
+        self.stream = stream
+        self.markdown = markdown
+        self.debug = debug_mode
         self._store: Any = None
         _check(self)
 
@@ -286,6 +291,17 @@ class Workflow:
         frame = store.sql("SELECT seq, type, span_id, parent_span_id, to_timestamp(ts) AS time, payload FROM events "
                           "WHERE run_id = ? ORDER BY seq", [run_id])
         return frame
+
+    def print_response(self, input: Any = None, **kwargs: Any) -> RunOutput:
+        """Run and print the final answer (with ``stream=True``, each step's output as it finishes)."""
+        from ..agent.printing import print_response
+
+        return print_response(self, input, **kwargs)
+
+    async def aprint_response(self, input: Any = None, **kwargs: Any) -> RunOutput:
+        from ..agent.printing import aprint_response
+
+        return await aprint_response(self, input, **kwargs)
 
     def __repr__(self) -> str:
         return f"Workflow({self.name!r}, steps={[s.name for s in self.steps]})"
