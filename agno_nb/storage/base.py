@@ -99,15 +99,16 @@ class Store:
         """Bring the schema to ``SCHEMA_VERSION`` (called by subclasses when they connect)."""
         cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, "
                     "applied_at DOUBLE PRECISION NOT NULL, description TEXT)")
-        cur.execute("SELECT max(version) FROM schema_version")
-        current = cur.fetchall()[0][0] or 0
+        cur.execute("SELECT version FROM schema_version")
+        applied = {row[0] for row in cur.fetchall()}
+        current = max(applied, default=0)
         if current > SCHEMA_VERSION:
             raise StoreSchemaError(
                 f"{self.location} was written by a newer agno_nb (schema version {current}; this version "
                 f"knows up to {SCHEMA_VERSION}). Upgrade agno_nb (pip install -U agno_nb); the store was "
                 f"left untouched.")
         for migration in MIGRATIONS:
-            if migration.version > current:
+            if migration.version not in applied:  # by number: one that landed late still applies
                 try:
                     for statement in migration.statements(self.json_type):
                         cur.execute(statement)
@@ -274,8 +275,15 @@ class Store:
                     "user_id = COALESCE(user_id, ?) WHERE session_id = ? RETURNING session_id",
                     [to_json(s.state), s.updated_at, runs, s.user_id, s.session_id])
         if not cur.fetchall():
+            # Create it; if a concurrent run of the same new session got there first, add to its count.
+            cur.execute(
+                "INSERT INTO sessions (session_id, session_type, component_id, user_id, name, state, summary, "
+                "created_at, updated_at, run_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (session_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, "
+                "run_count = sessions.run_count + ?, user_id = COALESCE(sessions.user_id, excluded.user_id)",
+                [s.session_id, s.session_type, s.component_id, s.user_id, s.name, to_json(s.state), s.summary,
+                 s.created_at, s.updated_at, s.run_count + runs, runs])
             s.run_count += runs
-            self._save_session(cur, s)
 
     #: batches up to this size go in one multi-row INSERT; larger ones take the dialect's bulk path
     small_batch = 200

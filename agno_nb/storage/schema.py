@@ -59,8 +59,34 @@ def _v1(json: str) -> list[str]:
     ]
 
 
+def _v3(json: str) -> list[str]:
+    """The served runtime's tables (agno_nb.serve): API keys, the audit log, and run controls.
+
+    API keys keep only a SHA-256 of their secret. The audit log holds who called which route, with
+    what status and how long it took; never bodies, tokens or query strings. A run control is a
+    request (``cancel``) for the replica that runs a run, which may not be the one that was asked.
+    """
+    return [
+        f"""CREATE TABLE api_keys (
+            key_id TEXT PRIMARY KEY, name TEXT, secret_sha256 TEXT NOT NULL, user_id TEXT NOT NULL,
+            scopes {json}, created_at DOUBLE PRECISION NOT NULL, expires_at DOUBLE PRECISION,
+            revoked_at DOUBLE PRECISION, last_used_at DOUBLE PRECISION)""",
+        """CREATE TABLE audit_log (
+            ts DOUBLE PRECISION NOT NULL, request_id TEXT, user_id TEXT, credential TEXT, method TEXT,
+            route TEXT, path TEXT, status INTEGER, duration_ms DOUBLE PRECISION, client TEXT)""",
+        "CREATE INDEX audit_log_ts ON audit_log (ts)",
+        "CREATE INDEX audit_log_user ON audit_log (user_id, ts)",
+        """CREATE TABLE run_controls (
+            run_id TEXT PRIMARY KEY, action TEXT NOT NULL, reason TEXT,
+            requested_at DOUBLE PRECISION NOT NULL)""",
+    ]
+
+
+# Version 2 is reserved for the run lifecycle (issue 11). Versions are applied by number, whichever
+# are missing, so a store that got 3 before 2 existed still gets 2 when it arrives.
 MIGRATIONS: list[Migration] = [
     Migration(1, "sessions, runs, events, memories, approvals, checkpoints", _v1),
+    Migration(3, "served runtime: api_keys, audit_log, run_controls", _v3),
 ]
 
 #: the version this code writes
