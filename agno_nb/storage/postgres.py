@@ -203,7 +203,8 @@ class PostgresStore(Store):
             conn.execute(f"SET search_path TO {self.schema}")
             self._migrate(_Cursor(conn.cursor()))
         return ConnectionPool(self.dsn, min_size=self.pool_min, max_size=self.pool_max, open=True,
-                              timeout=self.pool_timeout, configure=self._configure, name=f"agno_nb {self.location}",
+                              timeout=self.pool_timeout, configure=self._configure,
+                              name=f"agno_nb {self.location}",
                               kwargs={"connect_timeout": max(1, int(self.connect_timeout))})
 
     @contextlib.contextmanager
@@ -224,10 +225,12 @@ class PostgresStore(Store):
         except PoolTimeout:
             raise StoreConnectionError(
                 f"No free PostgreSQL connection at {self.location} within {self.pool_timeout:g} s (pool_max="
-                f"{self.pool_max}): raise pool_max (AGNO_NB_PG_POOL_MAX) or check that the server is up.") from None
+                f"{self.pool_max}): raise pool_max (AGNO_NB_PG_POOL_MAX) or check that the server is up."
+            ) from None
         except psycopg.OperationalError as exc:
             # Lost mid-transaction (or twice in a row): say so; the pool replaces the connection.
-            raise StoreConnectionError(f"Lost the connection to PostgreSQL at {self.location}: {exc}") from None
+            raise StoreConnectionError(
+                f"Lost the connection to PostgreSQL at {self.location}: {exc}") from None
         except psycopg.Error as exc:
             raise StoreError(f"PostgreSQL error at {self.location}: {exc}") from None
         finally:
