@@ -280,7 +280,8 @@ class Store:
                 "INSERT INTO sessions (session_id, session_type, component_id, user_id, name, state, "
                 "summary, created_at, updated_at, run_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (session_id) DO UPDATE SET state = excluded.state, "
-                "updated_at = excluded.updated_at, run_count = sessions.run_count + ?, user_id = COALESCE(sessions.user_id, excluded.user_id)",
+                "updated_at = excluded.updated_at, run_count = sessions.run_count + ?, "
+                "user_id = COALESCE(sessions.user_id, excluded.user_id)",
                 [s.session_id, s.session_type, s.component_id, s.user_id, s.name, to_json(s.state), s.summary,
                  s.created_at, s.updated_at, s.run_count + runs, runs])
             s.run_count += runs
