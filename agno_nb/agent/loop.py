@@ -71,9 +71,9 @@ async def run_loop(plan: RunPlan, decisions: list[Requirement] | None = None,
     except Tripped as trip:
         yield GuardrailTripped(ref, new_span_id(), run_span, trip.guardrail, trip.reason, trip.stage)
         yield _completed(plan, run_span, None, RunStatus.BLOCKED, f"{trip.guardrail}: {trip.reason}")
-    except asyncio.CancelledError:
-        # Tell the sinks the run ended, then let the cancellation proceed.
-        yield RunCancelled(ref, run_span, plan.parent_span, "the run was cancelled")
+    except asyncio.CancelledError as cancel:
+        # Tell the sinks the run ended (with the canceller's reason, task.cancel(msg)), then let it proceed.
+        yield RunCancelled(ref, run_span, plan.parent_span, cancel_reason(cancel))
         raise
     except Exception as exc:
         yield RunError(ref, run_span, plan.parent_span, exc, messages)
@@ -231,6 +231,11 @@ async def _drain_context_events(plan: RunPlan) -> AsyncIterator[Event]:
     queued = plan.ctx.events
     while queued:
         yield queued.pop(0)
+
+
+def cancel_reason(cancel: BaseException) -> str:
+    reason = cancel.args[0] if cancel.args else None
+    return reason if isinstance(reason, str) and reason else "the run was cancelled"
 
 
 def _completed(plan: RunPlan, run_span: str, content: Any, status: str, reason: str | None) -> RunCompleted:

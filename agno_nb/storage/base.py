@@ -167,12 +167,12 @@ class Store:
             cur.execute("UPDATE sessions SET summary = ? WHERE session_id = ?", [summary, session_id])
 
     def list_sessions(self, *, component_id: str | None = None, user_id: str | None = None,
-                      limit: int = 1000) -> list[SessionRecord]:
-        """Sessions, most recently updated first."""
-        where, params = _filters(component_id=component_id, user_id=user_id)
+                      session_type: str | None = None, limit: int = 1000, offset: int = 0) -> list[SessionRecord]:
+        """Sessions, most recently updated first (``offset`` pages through them)."""
+        where, params = _filters(component_id=component_id, user_id=user_id, session_type=session_type)
         with self.transaction() as cur:
             cur.execute(f"SELECT {', '.join(_SESSION_COLUMNS)} FROM sessions{where} "
-                        f"ORDER BY updated_at DESC LIMIT {int(limit)}", params)
+                        f"ORDER BY updated_at DESC, session_id LIMIT {int(limit)} OFFSET {int(offset)}", params)
             records = [SessionRecord(**dict(zip(_SESSION_COLUMNS, row))) for row in cur.fetchall()]
         for record in records:
             record.state = from_json(record.state) or {}
@@ -314,12 +314,13 @@ class Store:
         return [_run_record(row) for row in reversed(rows)]
 
     def list_runs(self, *, session_id: str | None = None, user_id: str | None = None,
-                  limit: int = 1000) -> list[RunRecord]:
-        """Runs, newest first."""
+                  limit: int = 1000, offset: int = 0, oldest_first: bool = False) -> list[RunRecord]:
+        """Runs, newest first (or oldest first); ``offset`` pages through them."""
         where, params = _filters(session_id=session_id, user_id=user_id)
+        order = "ASC" if oldest_first else "DESC"
         with self.transaction() as cur:
-            cur.execute(f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs{where} ORDER BY created_at DESC "
-                        f"LIMIT {int(limit)}", params)
+            cur.execute(f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs{where} ORDER BY created_at {order}, run_id "
+                        f"{order} LIMIT {int(limit)} OFFSET {int(offset)}", params)
             return [_run_record(row) for row in cur.fetchall()]
 
     def get_events(self, run_id: str) -> list[dict[str, Any]]:

@@ -159,6 +159,10 @@ class Team:
     def continue_run(self, run: Any, requirements: Any = None, **kwargs: Any) -> Any:
         return self.leader.continue_run(run, requirements, **kwargs)
 
+    def acontinue_run(self, run: Any, requirements: Any = None, **kwargs: Any) -> Any:
+        """``continue_run`` for async code; see ``Agent.acontinue_run``."""
+        return self.leader.acontinue_run(run, requirements, **kwargs)
+
     def print_response(self, input: Any = None, **kwargs: Any) -> Any:
         return self.leader.print_response(input, **kwargs)
 

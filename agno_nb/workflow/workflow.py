@@ -149,9 +149,10 @@ class Workflow:
         return run_sync(self._collect(run))
 
     def arun(self, input: Any = None, *, stream: bool = False, session_id: str | None = None,
-             user_id: str | None = None, session_state: dict[str, Any] | None = None) -> Any:
+             user_id: str | None = None, session_state: dict[str, Any] | None = None,
+             run_id: str | None = None) -> Any:
         """Run asynchronously: awaitable ``RunOutput``, or an async iterator of events with ``stream=True``."""
-        run = self._new_run(input, session_id, user_id, session_state)
+        run = self._new_run(input, session_id, user_id, session_state, run_id)
         return self._events(run, False) if stream else self._collect(run)
 
     def _nested_stream(self, input: Any, *, parent: Any, parent_span: str, store: Any,
@@ -176,6 +177,11 @@ class Workflow:
         if stream:
             return iterate_sync(self._events(run, True, count=True))
         return run_sync(self._collect(run, resumed=True, count=True))
+
+    def aresume(self, run_id: str, *, stream: bool = False) -> Any:
+        """``resume`` for async code: awaitable ``RunOutput``, or an async iterator with ``stream=True``."""
+        run = self._restore(run_id)
+        return self._events(run, True, count=True) if stream else self._collect(run, resumed=True, count=True)
 
     def _restore(self, run_id: str) -> WorkflowRun:
         from ..storage.base import NotFoundError
@@ -208,6 +214,18 @@ class Workflow:
 
     def continue_run(self, run: Any, requirements: list[Any] | None = None, *, stream: bool = False) -> Any:
         """Continue a paused run once each waiting step is confirmed or rejected (RunOutput or run id)."""
+        restored = self._paused_run(run, requirements)
+        if stream:
+            return iterate_sync(self._events(restored, True))
+        return run_sync(self._collect(restored, resumed=True))
+
+    def acontinue_run(self, run: Any, requirements: list[Any] | None = None, *, stream: bool = False) -> Any:
+        """``continue_run`` for async code: awaitable ``RunOutput``, or an async iterator with ``stream=True``."""
+        restored = self._paused_run(run, requirements)
+        return self._events(restored, True) if stream else self._collect(restored, resumed=True)
+
+    def _paused_run(self, run: Any, requirements: list[Any] | None) -> WorkflowRun:
+        """Claim a paused run and restore it with the decisions applied."""
         from ..agent.hitl import PausedRun, check_resolved
 
         store = self.store()
@@ -241,9 +259,7 @@ class Workflow:
                                             f"rejected: {d.reason or 'no reason given'}") for d in decisions}
         if store is not None:
             restored.saved_rows = len(store.get_events(paused.run_id))
-        if stream:
-            return iterate_sync(self._events(restored, True))
-        return run_sync(self._collect(restored, resumed=True))
+        return restored
 
     def audit_trail(self, run_id: str) -> "pandas.DataFrame":
         """Every step and construct of a stored run: what ran, in which order, how long, with what result."""
