@@ -42,6 +42,8 @@ _EXPORTS = {
     "Video": "agno_nb.media",
     "File": "agno_nb.media",
     "ReasoningTools": "agno_nb.tools.reasoning",
+    "MCPTools": "agno_nb.tools.mcp",
+    "MultiMCPTools": "agno_nb.tools.mcp",
     "sessions": "agno_nb.storage.analyst",
     "runs": "agno_nb.storage.analyst",
     "events": "agno_nb.storage.analyst",
@@ -69,6 +71,7 @@ if TYPE_CHECKING:
     from .models.scripted import ScriptedModel
     from .tools.decorator import tool
     from .tools.function import Function
+    from .tools.mcp import MCPTools, MultiMCPTools
     from .tools.reasoning import ReasoningTools
     from .tools.toolkit import Toolkit
 

@@ -60,7 +60,14 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("notebook", type=Path)
     run.add_argument("--timeout", type=int, default=600, help="seconds per cell (default 600)")
     run.add_argument("--save", type=Path, help="also write the executed notebook here")
+    mcp = commands.add_parser("mcp", help="serve a module's agents, teams and workflows as MCP tools over stdio")
+    mcp.add_argument("target", help="a .py file or importable module (notebooks: after agno-nb export)")
+    mcp.add_argument("--name", help="the server name clients see (default: the module's name)")
     args = parser.parse_args(argv)
+    if args.command == "mcp":
+        from .mcp_server.cli import serve_stdio
+
+        return serve_stdio(args.target, name=args.name)
     if args.command == "run":
         if not args.notebook.exists():
             parser.error(f"no such notebook: {args.notebook}")

@@ -15,6 +15,10 @@ class ConfigurationError(AgnoNBError, ValueError):
     """An agent, tool or model was configured with values that cannot work."""
 
 
+class AccessDeniedError(ConfigurationError):
+    """A session or run of another user (sessions are private to the user who created them)."""
+
+
 class InputValidationError(AgnoNBError, ValueError):
     """The run input does not match the agent's ``input_schema``."""
 
@@ -31,10 +35,13 @@ class ModelError(AgnoNBError):
 
     retryable = False
 
-    def __init__(self, message: str, *, status_code: int | None = None, model: str | None = None):
+    def __init__(self, message: str, *, status_code: int | None = None, model: str | None = None,
+                 retry_after: float | None = None):
         super().__init__(message)
         self.status_code = status_code
         self.model = model
+        #: seconds the provider asked us to wait before trying again (``Retry-After``), if it said
+        self.retry_after = retry_after
 
 
 class UnknownModelError(ModelError, ConfigurationError):
@@ -65,6 +72,10 @@ class ProviderError(ModelError):
     """HTTP 5xx or a dropped connection: transient on the provider's side."""
 
     retryable = True
+
+
+class RunTimeoutError(ModelError, TimeoutError):
+    """The run took longer than its ``run_timeout``."""
 
 
 class BadRequestError(ModelError):

@@ -21,7 +21,7 @@ from .run_output import RunMetrics, RunOutput, RunStatus, ToolExecution, _short
 
 __all__ = [
     "RunRef", "Event", "RunStarted", "RunContentDelta", "ReasoningContentDelta", "RunCompleted",
-    "RunError", "RunCancelled", "ModelRequestStarted", "ModelRequestCompleted", "ModelRequestFailed",
+    "RunError", "RunSaveFailed", "RunCancelled", "ModelRequestStarted", "ModelRequestCompleted", "ModelRequestFailed",
     "ToolCallStarted", "ToolCallCompleted", "ToolCallError", "OutputValidationFailed",
     "ToolCallPaused", "RunPaused", "RunContinued", "ToolCallRejected", "GuardrailTripped", "ReasoningStep",
     "RunStatus", "RunMetrics", "ToolExecution", "RunOutput", "new_run_id", "new_span_id", "slug_id",
@@ -64,7 +64,7 @@ class RunRef:
 class Event:
     """Base of all events: which run, which span, when (``time.perf_counter()`` seconds)."""
 
-    __slots__ = ("ref", "span_id", "parent_span_id", "ts")
+    __slots__ = ("ref", "span_id", "parent_span_id", "ts", "seq", "end")
     type = "Event"
 
     def __init__(self, ref: RunRef, span_id: str, parent_span_id: str | None):
@@ -72,6 +72,10 @@ class Event:
         self.span_id = span_id
         self.parent_span_id = parent_span_id
         self.ts = _now()
+        #: where the event is stored (``storage.recorder``): its row in the run's events, and for a text
+        #: delta the offset in that row's text where the delta ends; ``None`` for runs without a store
+        self.seq: int | None = None
+        self.end: int | None = None
 
     @property
     def run_id(self) -> str:
@@ -198,7 +202,9 @@ class RunError(Event):
 
     def __init__(self, ref, span_id, parent_span_id, exception: BaseException, messages: list[dict]):
         super().__init__(ref, span_id, parent_span_id)
-        self.exception = exception
+        from .redact import redact_exception
+
+        self.exception = redact_exception(exception)  # a key a provider echoed is never shown or stored
         self.error = str(exception) or type(exception).__name__
         self.error_type = type(exception).__name__
         self.messages = messages
@@ -212,6 +218,20 @@ class RunError(Event):
         out.status_reason = self.error
         out.messages = self.messages
         out.metrics.duration = self.ts - out._t0
+
+
+class RunSaveFailed(Event):
+    """The run ended but its store refused the final write (after retries): ``RunOutput.retry_save()``."""
+
+    __slots__ = ("error", "error_type")
+    type = "RunSaveFailed"
+
+    def __init__(self, ref, error: BaseException):
+        super().__init__(ref, new_span_id(), None)
+        from .redact import redact
+
+        self.error = redact(str(error) or type(error).__name__)
+        self.error_type = type(error).__name__
 
 
 class RunCancelled(Event):
@@ -285,8 +305,10 @@ class ModelRequestFailed(Event):
     def __init__(self, ref, span_id, parent_span_id, model: str, error: BaseException, attempt: int,
                  retry_in: float | None):
         super().__init__(ref, span_id, parent_span_id)
+        from .redact import redact_exception
+
         self.model = model
-        self.error = str(error)
+        self.error = str(redact_exception(error))
         self.error_type = type(error).__name__
         self.status_code = getattr(error, "status_code", None)
         self.attempt = attempt
@@ -343,9 +365,11 @@ class ToolCallError(Event):
     def __init__(self, ref, span_id, parent_span_id, tool_name: str, tool_call_id: str, error: str,
                  error_type: str, duration: float):
         super().__init__(ref, span_id, parent_span_id)
+        from .redact import redact
+
         self.tool_name = tool_name
         self.tool_call_id = tool_call_id
-        self.error = error
+        self.error = redact(error)
         self.error_type = error_type
         self.duration = duration
 

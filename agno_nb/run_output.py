@@ -82,8 +82,8 @@ class RunOutput:
 
     __slots__ = ("run_id", "session_id", "agent_name", "agent_id", "model", "content",
                  "reasoning_content", "reasoning_steps", "messages", "tools", "status", "status_reason", "error",
-                 "metrics", "events", "session_state", "requirements", "paused", "storage_error", "_tools_by_id",
-                 "_t0")
+                 "metrics", "events", "session_state", "requirements", "paused", "storage_error", "saved",
+                 "_retry_save", "_tools_by_id", "_t0")
 
     def __init__(self, ref: RunRef):
         self.run_id = ref.run_id
@@ -108,6 +108,10 @@ class RunOutput:
         self.paused: Any = None
         #: set when the run finished but could not be written to the store (the output is still whole)
         self.storage_error: BaseException | None = None
+        #: whether the run is in its store: ``True``, ``False`` (see ``storage_error``, ``retry_save()``),
+        #: or ``None`` when it has no store
+        self.saved: bool | None = None
+        self._retry_save: Any = None
         self._tools_by_id: dict[str, ToolExecution] = {}
         self._t0 = 0.0
 
@@ -133,6 +137,18 @@ class RunOutput:
             raise self.error
         return self
 
+    def retry_save(self) -> bool:
+        """Try again to write a run whose save failed (``saved is False``); return whether it is saved now."""
+        if self.saved is not False or self._retry_save is None:
+            return bool(self.saved)
+        try:
+            self._retry_save()
+        except Exception as exc:
+            self.storage_error = exc
+            return False
+        self.saved, self.storage_error, self._retry_save = True, None, None
+        return True
+
     def iter_events(self, *types: type[Event]) -> Iterator[Event]:
         """The run's events, optionally only those of the given types."""
         return (e for e in self.events if not types or isinstance(e, types))
@@ -147,8 +163,9 @@ class RunOutput:
         return TraceView.from_events(self.events).bundle()
 
     def __repr__(self) -> str:
+        unsaved = f", NOT SAVED: {self.storage_error}" if self.saved is False else ""
         return (f"RunOutput(status={self.status!r}, content={_short(self.content, 80)}, "
-                f"tools={len(self.tools)}, tokens={self.metrics.total_tokens})")
+                f"tools={len(self.tools)}, tokens={self.metrics.total_tokens}{unsaved})")
 
     def __str__(self) -> str:
         if self.content is None:

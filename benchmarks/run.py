@@ -172,6 +172,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=300, help="timed runs per run benchmark")
     parser.add_argument("--json", action="store_true", help="print the raw figures as JSON too")
     parser.add_argument("--no-storage", action="store_true", help="skip the storage table")
+    parser.add_argument("--no-mcp", action="store_true", help="skip the MCP table")
     args = parser.parse_args()
 
     server, base_url = start_server()
@@ -199,6 +200,11 @@ def main() -> None:
     trace_view.main()
     print()
     workflows.print_table(workflows.measure(), agno)
+    if not args.no_mcp:
+        import mcp_calls  # not "mcp": that name is the SDK's
+
+        print()
+        mcp_calls.main(peers=not args.no_peers)
 
 
 if __name__ == "__main__":

@@ -675,11 +675,11 @@ def test_paused_run_is_stored_and_a_new_agent_continues_it_by_id(ops, store):
 
     # A new Agent object (a new kernel): only the store and the run id connect it to the pause.
     fresh = _agent(ops, store)
-    requirements = fresh.get_run_requirements(out.run_id)
+    requirements = fresh.get_run_requirements(out.run_id, user_id="u1")
     assert [(r.tool_name, r.arguments, r.kind) for r in requirements] == [
         ("delete_file", {"path": "/first"}, "confirmation")]
     requirements[0].confirm()
-    done = fresh.continue_run(out.run_id, requirements=requirements)
+    done = fresh.continue_run(out.run_id, requirements=requirements, user_id="u1")
 
     assert done.status == "completed" and done.content == "Finished: deleted /first"
     assert done.run_id == out.run_id and done.session_id == "s-hitl"

@@ -112,7 +112,7 @@ def remember(session_state: dict, key: str, value: str) -> str:
 def two_turn_session(store, session_id="s1", user_id="ada", **agent_kwargs) -> tuple[Agent, list]:
     """A session of two plain exchanges (``FIRST_TWO``)."""
     m, _ = model(text("Hello Ada."), text("Nice city."))
-    agent = Agent(model=m, db=store, **agent_kwargs)
+    agent = Agent(model=m, db=store, user_id=user_id, **agent_kwargs)  # the session API acts as this user
     outs = [agent.run("My name is Ada.", session_id=session_id, user_id=user_id),
             agent.run("I live in Lisbon.", session_id=session_id, user_id=user_id)]
     assert [o.status for o in outs] == ["completed", "completed"]
@@ -253,7 +253,7 @@ def test_session_state_survives_into_a_new_agent_object(store):
 
     store.close()  # a new agent, as in a new process: a fresh connection too (the store reconnects)
     m2, _ = model(tool_call("read_state"), text("done"))
-    reader = Agent(model=m2, db=store, tools=[read_state])
+    reader = Agent(model=m2, db=store, tools=[read_state], user_id="ada")
     out2 = reader.run("what do you know?", session_id="s1", user_id="ada")
     assert seen == {"city": "Lisbon", "pet": "Rex"}
     assert out2.tools[0].result == '{"city": "Lisbon", "pet": "Rex"}'
@@ -327,7 +327,7 @@ def test_get_chat_history_num_runs(store):
 
 def test_get_session_state_messages_and_runs(store):
     m, _ = model(text("Hello Ada."), tool_call("remember", key="city", value="Lisbon"), text("Nice city."))
-    agent = Agent(model=m, db=store, instructions="You are helpful.", tools=[remember])
+    agent = Agent(model=m, db=store, instructions="You are helpful.", tools=[remember], user_id="ada")
     o1 = agent.run("My name is Ada.", session_id="s1", user_id="ada")
     o2 = agent.run("I live in Lisbon.", session_id="s1", user_id="ada")
 
@@ -722,7 +722,7 @@ def test_search_memories_matches_non_ascii_words():
 def test_session_summary_is_stored_and_shown_next_run(store):
     sm, srec = model(text("- Ada plans a trip to Rome in May."), text("- Ada plans Rome in May, by train."))
     m, rec = model(text("Great choice."), text("Take the train."))
-    agent = Agent(model=m, db=store, enable_session_summaries=True,
+    agent = Agent(model=m, db=store, enable_session_summaries=True, user_id="ada",
                   session_summary_manager=SessionSummaryManager(model=sm))
     agent.run("I want to visit Rome in May.", session_id="s1", user_id="ada")
     background.wait()
@@ -804,7 +804,7 @@ def test_summary_writer_does_not_write_into_the_session_with_a_default_store(sto
     monkeypatch.setattr(storage, "_default", store)
     sm, _ = model(text("SUM"), text("SUM2"))
     m, rec = model(text("Hello."), text("ok"))
-    agent = Agent(model=m, add_history_to_context=True, enable_session_summaries=True,
+    agent = Agent(model=m, add_history_to_context=True, enable_session_summaries=True, user_id="ada",
                   session_summary_manager=SessionSummaryManager(model=sm))
     agent.run("hello", session_id="s1", user_id="ada")
     background.wait()

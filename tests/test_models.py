@@ -20,6 +20,9 @@ import urllib.request
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import subprocess
+import sys
+
 import pytest
 from pydantic import BaseModel
 
@@ -860,12 +863,25 @@ def test_ollama_needs_no_key(no_keys):
     model.check()  # no MissingAPIKeyError: Ollama's base URL has a default
 
 
-def test_unknown_provider(no_keys):
-    model = get_model("nosuch/model")
+def test_unknown_provider_is_refused_at_once_with_the_known_ones(no_keys):
+    with pytest.raises(UnknownModelError, match="'nosuch' is not a known provider.*openai, anthropic"):
+        get_model("nosuch/model")
     with pytest.raises(UnknownModelError, match="nosuch"):
-        model.check()
-    with pytest.raises(UnknownModelError):
-        Agent(model="nosuch/model").run("hi")
+        Agent(model="nosuch/model")  # at construction, before any run (and before LiteLLM loads)
+
+
+def test_a_model_id_without_provider_suggests_the_closest(no_keys):
+    with pytest.raises(UnknownModelError) as info:
+        Agent(model="gpt4o-mini")
+    message = str(info.value)
+    assert "no provider prefix" in message and "Did you mean 'openai/gpt-4o-mini'?" in message
+    assert "\n" not in message  # one line
+    with pytest.raises(UnknownModelError, match="'nonsense' has no provider prefix"):
+        Agent(model="nonsense")
+    # and quickly: LiteLLM (seconds to import) is not loaded to say so
+    code = ("import sys; from agno_nb import Agent\ntry: Agent(model='gpt4o-mini')\nexcept Exception: pass\n"
+            "print('litellm' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
 
 
 # -------------------------------------------------------------------------------------------- .env

@@ -1132,7 +1132,7 @@ def test_the_1000th_run_does_not_rewrite_earlier_runs(store):
 
     # 998 runs in one transaction (fast), then runs 999 and 1,000 through the public save_run
     rows = [(f"r{i:04d}", "long", None, "agent", "a", "A", "ana", "completed", json.dumps(f"question {i}"),
-             json.dumps(f"answer {i}"), json.dumps(messages(i)), "{}", None, 1000.0 + i, 1000.0 + i)
+             json.dumps(f"answer {i}"), json.dumps(messages(i)), "{}", None, 1000.0 + i, 1000.0 + i, None, None)
             for i in range(998)]
     one = "(" + ", ".join("?" * len(RUN_COLUMNS)) + ")"
     with store.transaction() as cur:

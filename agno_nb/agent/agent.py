@@ -19,7 +19,7 @@ from ..run_events import Event, RunOutput, RunRef, new_run_id, slug_id
 from ..models import Model, get_model
 from ..observe import notify, observers_for
 from ..tools.function import Function
-from ..tools.toolkit import Toolkit
+from ..tools.toolkit import Toolkit, prepare_toolkits
 from .context import RunContext
 from .loop import RunPlan, run_loop
 from .builtin_tools import builtin_tools
@@ -63,6 +63,9 @@ class Agent(AgentSessions, AgentContinuation):
         retries: retries of transient model errors (429, 5xx, timeouts); default: the model's.
         tool_call_limit: the most tool calls one run may make. Hard: when reached, the run ends with
             status ``limit_reached``.
+        run_timeout: seconds a run may take in all; past it, the run ends with a ``RunTimeoutError``
+            (model waits are cut to what is left; a running tool is bounded by its own ``timeout``).
+        show_tool_calls: show tool calls in ``print_response`` (Agno's option; traces always show them).
         debug: log every event of every run to stderr.
         user_id, session_id: defaults for runs that name none.
 
@@ -98,7 +101,7 @@ class Agent(AgentSessions, AgentContinuation):
 
     __slots__ = ("name", "_id", "model", "description", "instructions", "tools", "session_state", "context",
                  "input_schema", "output_schema", "use_json_mode", "markdown", "retries", "tool_call_limit",
-                 "debug", "user_id", "session_id",
+                 "debug", "user_id", "session_id", "run_timeout", "show_tool_calls",
                  # storage and memory
                  "db", "add_history_to_context", "num_history_runs", "num_history_messages", "read_chat_history",
                  "enable_user_memories", "enable_agentic_memory", "add_memories_to_context",
@@ -128,6 +131,8 @@ class Agent(AgentSessions, AgentContinuation):
         markdown: bool = False,
         retries: int | None = None,
         tool_call_limit: int | None = None,
+        run_timeout: float | None = None,
+        show_tool_calls: bool = False,
         debug: bool = False,
         user_id: str | None = None,
         session_id: str | None = None,
@@ -157,6 +162,10 @@ class Agent(AgentSessions, AgentContinuation):
         expected_output: str | None = None,
         add_session_state_to_context: bool = False,
     ):
+        if isinstance(model, str):  # a typo is reported here, not at the first run
+            from ..models.ids import check_model_id
+
+            check_model_id(model)
         self.model = model
         self.name = name
         self._id = id
@@ -173,6 +182,10 @@ class Agent(AgentSessions, AgentContinuation):
         if tool_call_limit is not None and tool_call_limit < 0:
             raise ConfigurationError(f"tool_call_limit must be 0 or more, got {tool_call_limit}.")
         self.tool_call_limit = tool_call_limit
+        if run_timeout is not None and run_timeout <= 0:
+            raise ConfigurationError(f"run_timeout must be a positive number of seconds, got {run_timeout}.")
+        self.run_timeout = run_timeout
+        self.show_tool_calls = show_tool_calls
         self.debug = debug
         self.user_id = user_id
         self.session_id = session_id
@@ -334,8 +347,9 @@ class Agent(AgentSessions, AgentContinuation):
         store = self.store()
         run_id = run_id or new_run_id()
         session_id = session_id or self.session_id
-        if session_id is None and store is not None:
-            session_id = new_run_id()  # a stored run always belongs to a session
+        if session_id is None:
+            # As in Agno: the first run without a session id starts one, and the agent keeps using it.
+            session_id = self.session_id = new_run_id()
         user_id = user_id or self.user_id
         ref = RunRef(run_id, session_id, user_id, self._kind, self.name, self.id)
         ctx = RunContext(run_id, session_id, user_id, state, values, self)
@@ -348,6 +362,10 @@ class Agent(AgentSessions, AgentContinuation):
             plan.media = media
         ctx.ref = ref
         ctx.store = store
+        if self.run_timeout is not None:
+            import time
+
+            plan.deadline = time.monotonic() + self.run_timeout
         if observe:
             plan.observers = observers_for(self, ref)
         return plan
@@ -402,35 +420,45 @@ class Agent(AgentSessions, AgentContinuation):
         messages.append(message)
 
     async def _finish(self, plan: RunPlan, out: RunOutput) -> None:
-        if plan.store is not None and out.events:
+        """Save the run (the recorder has written what it could while the run went on)."""
+        if plan.recorder is not None and out.events:
             from .persistence import save_run
 
-            try:
-                await save_run(self, plan, out, plan.store)
-            except Exception as exc:  # the run happened: keep its output, report that it was not saved
-                import logging
-
-                out.storage_error = exc
-                logging.getLogger("agno_nb").warning("agno_nb: run %s finished but was not saved: %s",
-                                                     out.run_id, exc)
+            before = len(out.events)
+            await save_run(self, plan, out)
+            if plan.observers and len(out.events) > before:  # a RunSaveFailed: the trace shows it too
+                for event in out.events[before:]:
+                    notify(plan.observers, event)
 
     async def _start(self, plan: RunPlan, resume: tuple | None) -> RunOutput:
         """Prepare a new run (messages) or a continued one (stored session); the output it folds into."""
         out = RunOutput(plan.ref)
+        if self.tools and await prepare_toolkits(self.tools, self._functions):
+            # a toolkit connected (MCP) or its server's tools changed: resolve the tools again
+            self._functions = self._tool_schemas = None
+            self._templates.clear()
+            plan.tools = self._schemas()
         if resume is None:
             await self._prepare(plan)
-            return out
-        paused: PausedRun = plan.resumed_from
-        for key, value in (paused.metrics or {}).items():
-            if key in out.metrics.__slots__:
-                setattr(out.metrics, key, value)
+        else:
+            paused: PausedRun = plan.resumed_from
+            for key, value in (paused.metrics or {}).items():
+                if key in out.metrics.__slots__:
+                    setattr(out.metrics, key, value)
+            if plan.store is not None:
+                from .persistence import snapshot_state
+
+                plan.session = await asyncio.to_thread(plan.store.get_session, plan.ctx.session_id)
+                plan.state_base = snapshot_state(plan.ctx.session_state)
+                if plan.session is not None and plan.session.state:
+                    # Other runs of the session may have changed its state while this one waited.
+                    merged = {**plan.session.state, **plan.ctx.session_state}
+                    plan.ctx.session_state.clear()
+                    plan.ctx.session_state.update(merged)
         if plan.store is not None:
-            plan.session = await asyncio.to_thread(plan.store.get_session, plan.ctx.session_id)
-            if plan.session is not None and plan.session.state:
-                # Other runs of the session may have changed its state while this one waited.
-                merged = {**plan.session.state, **plan.ctx.session_state}
-                plan.ctx.session_state.clear()
-                plan.ctx.session_state.update(merged)
+            from .persistence import open_recorder
+
+            plan.recorder = open_recorder(self, plan)
         return out
 
     async def _collect(self, plan: RunPlan, resume: tuple | None = None) -> RunOutput:
@@ -438,8 +466,11 @@ class Agent(AgentSessions, AgentContinuation):
         apply = out.apply
         debug = self.debug
         observers = plan.observers
+        recorder, ref = plan.recorder, plan.ref
         try:
             async for event in run_loop(plan, *(resume or ())):
+                if recorder is not None and event.ref is ref:
+                    recorder.place(event)
                 apply(event)
                 if observers:
                     notify(observers, event)
@@ -451,18 +482,28 @@ class Agent(AgentSessions, AgentContinuation):
 
     async def _stream(self, plan: RunPlan, resume: tuple | None = None) -> AsyncIterator[Event]:
         out = await self._start(plan, resume)
+        recorder, ref = plan.recorder, plan.ref
+        finished = False
         try:
             # aclosing: a consumer that stops early closes the whole chain of generators right away.
             async with aclosing(run_loop(plan, *(resume or ()))) as events:
                 async for event in events:
+                    if recorder is not None and event.ref is ref:
+                        recorder.place(event)
                     out.apply(event)
                     if plan.observers:
                         notify(plan.observers, event)
                     if self.debug:
                         _log_event(event)
                     yield event
-        finally:
+            finished = True
+            before = len(out.events)
             await self._finish(plan, out)
+            for event in out.events[before:]:  # the stream's consumers hear of a failed save too
+                yield event
+        finally:
+            if not finished:
+                await self._finish(plan, out)
 
     def arun(self, input: Any = None, *, stream: bool = False, session_id: str | None = None,
              user_id: str | None = None, context: dict[str, Any] | None = None,

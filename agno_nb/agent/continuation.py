@@ -20,11 +20,11 @@ class AgentContinuation:
 
     __slots__ = ()
 
-    def get_run_requirements(self, run_id: str) -> list[Requirement]:
+    def get_run_requirements(self, run_id: str, *, user_id: str | None = None) -> list[Requirement]:
         """The pending tool calls of a paused run in the store (e.g. from another process)."""
-        return self._load_paused(run_id).requirements
+        return self._load_paused(run_id, user_id).requirements
 
-    def _load_paused(self, run: "RunOutput | PausedRun | str") -> PausedRun:
+    def _load_paused(self, run: "RunOutput | PausedRun | str", user_id: str | None = None) -> PausedRun:
         if isinstance(run, PausedRun):
             return run
         if isinstance(run, RunOutput):
@@ -42,22 +42,27 @@ class AgentContinuation:
 
             raise NotFoundError(f"No paused run {run!r} in {store.location}: it finished, was never paused, "
                                 f"or belongs to another store.")
+        from ..storage.access import check_owner
+
+        check_owner(approval["user_id"], user_id or self.user_id, f"Run {run!r}")
         return PausedRun.from_dict(approval["state"])
 
     def _resume_plan(self, run: "RunOutput | str", requirements: list[Requirement] | None,
-                     stream: bool) -> tuple[RunPlan, tuple]:
-        paused = self._load_paused(run)
+                     stream: bool, user_id: str | None = None) -> tuple[RunPlan, tuple]:
+        paused = self._load_paused(run, user_id)
         decisions = check_resolved(list(requirements if requirements is not None else paused.requirements),
                                    paused.requirements)
         if paused.continued:
             raise ConfigurationError(f"Run {paused.run_id} was already continued; a paused run goes on once. "
                                      f"Use the RunOutput of that continuation instead.")
-        store = self.store()
-        if store is not None and store.take_approval(paused.run_id) is None and isinstance(run, str):
-            # Claimed atomically: another process (or call) took this paused run between our read and now.
-            raise ConfigurationError(f"Run {paused.run_id} is already being continued elsewhere.")
         model = self.resolved_model()
         native, response_format = self._output_format(model)
+        store = self.store()
+        if store is not None and store.take_approval(paused.run_id) is None and \
+                (isinstance(run, str) or store.get_approval(paused.run_id) is not None):
+            # Claimed atomically: another process (or call) is continuing this paused run right now, or did.
+            raise ConfigurationError(f"Run {paused.run_id} was already continued, or is being continued by a "
+                                     f"process that is still running; a paused run goes on once.")
         ref = RunRef(paused.run_id, paused.session_id, paused.user_id, self._kind, self.name, self.id)
         ctx = RunContext(paused.run_id, paused.session_id, paused.user_id, paused.session_state or {},
                          paused.context or {}, self)
@@ -72,21 +77,27 @@ class AgentContinuation:
                           paused.limit_reason, paused.pending_stop)
         return plan, (decisions, state)
 
-    def continue_run(self, run: "RunOutput | str", requirements: list[Requirement] | None = None, *,
-                     stream: bool = False) -> Any:
+    def continue_run(self, run: "RunOutput | str | None" = None, requirements: list[Requirement] | None = None,
+                     *, stream: bool = False, run_id: str | None = None, user_id: str | None = None) -> Any:
         """Continue a paused run once every pending call has a decision.
 
-        ``run`` is the paused ``RunOutput`` or its run id (loaded from the store, so a new process can
-        continue it). ``requirements`` defaults to ``run.requirements`` as you resolved them.
+        ``run`` is the paused ``RunOutput`` or its run id (``run_id=`` works too; loaded from the store, so
+        a new process can continue it; only the run's own user may: ``user_id``). ``requirements``
+        defaults to ``run.requirements`` as you resolved them.
         """
-        plan, resume = self._resume_plan(run, requirements, stream)
+        plan, resume = self._resume_plan(_which_run(run, run_id), requirements, stream, user_id)
         if stream:
             return iterate_sync(self._stream(plan, resume))
         return run_sync(self._collect(plan, resume))
 
-    def acontinue_run(self, run: "RunOutput | str", requirements: list[Requirement] | None = None, *,
-                      stream: bool = False) -> Any:
+    def acontinue_run(self, run: "RunOutput | str | None" = None, requirements: list[Requirement] | None = None,
+                      *, stream: bool = False, run_id: str | None = None, user_id: str | None = None) -> Any:
         """``continue_run`` for async code: awaitable, or an async iterator with ``stream=True``."""
-        plan, resume = self._resume_plan(run, requirements, stream)
+        plan, resume = self._resume_plan(_which_run(run, run_id), requirements, stream, user_id)
         return self._stream(plan, resume) if stream else self._collect(plan, resume)
 
+
+def _which_run(run: "RunOutput | str | None", run_id: str | None) -> "RunOutput | str":
+    if run is None and run_id is None:
+        raise ConfigurationError("Which run? Pass the paused RunOutput, or run_id=... of a paused run in the store.")
+    return run if run is not None else run_id  # type: ignore[return-value]

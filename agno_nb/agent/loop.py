@@ -22,6 +22,7 @@ from ..run_events import (Event, GuardrailTripped, OutputValidationFailed, RunCa
                           RunContinued, RunError, RunPaused, RunStarted, RunStatus, ToolCallPaused, ToolCallRejected,
                           new_span_id)
 from ..tools.function import serialize_result
+from ..tools.result import media_message
 from .hitl import PausedRun, Requirement, requirement_for
 from .hooks import GuardrailTripped as Tripped
 from .hooks import run_post_hooks, run_pre_hooks
@@ -148,6 +149,8 @@ async def _tool_turn(plan: RunPlan, state: LoopState, response: ModelResponse) -
     # Tool messages go right after the assistant message, in the order the model asked.
     insert_at = len(messages) - (len(response.tool_calls) - len(calls))
     messages[insert_at:insert_at] = [o.message for o in outcomes]
+    if not held:  # images from tools (MCP) follow the turn's tool messages
+        _show_media(plan, outcomes)
     async for event in _drain_context_events(plan):
         yield event
     stop = _stop_after(outcomes, state)
@@ -197,6 +200,7 @@ async def _apply_decisions(plan: RunPlan, state: LoopState, decisions: list[Requ
             async for event in runs:
                 yield event
         messages.extend(o.message for o in outcomes)
+        _show_media(plan, outcomes)
     async for event in _drain_context_events(plan):
         yield event
     stop = _stop_after(outcomes, state) or (tuple(state.pending_stop) if state.pending_stop else None)
@@ -224,6 +228,12 @@ def _stop_after(outcomes: list[ToolOutcome], state: LoopState) -> tuple[str, str
         return None
     content = "\n\n".join([*state.shown, *(serialize_result(o.result) for o in stops)])
     return content, RunStatus.COMPLETED, f"stopped after tool {stops[0].call.name}"
+
+
+def _show_media(plan: RunPlan, outcomes: list[ToolOutcome]) -> None:
+    shown = media_message([o.result for o in outcomes], plan.model)
+    if shown is not None:
+        plan.messages.append(shown)
 
 
 async def _drain_context_events(plan: RunPlan) -> AsyncIterator[Event]:

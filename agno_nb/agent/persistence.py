@@ -8,39 +8,48 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import logging
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigurationError
-from ..run_events import (Event, ReasoningContentDelta, RunCompleted, RunContentDelta, RunError, RunOutput,
-                          RunStarted, RunStatus)
+from ..jsonsafe import dumps
+from ..run_events import RunOutput, RunStatus
 from ..memory.history import history_messages
 from ..memory.manager import memories_prompt, search_memories
 from ..memory.summary import summary_prompt
-from ..storage.records import RunRecord, SessionRecord, to_json
+from ..storage.access import check_session_access
+from ..storage.recorder import RunRecorder
+from ..storage.records import RunRecord, SessionRecord
 
 if TYPE_CHECKING:
     from ..storage.base import Store
     from .agent import Agent
     from .loop import RunPlan
 
-__all__ = ["load_session", "save_run", "event_rows"]
+__all__ = ["load_session", "open_recorder", "save_run", "finish_recording", "snapshot_state"]
+
+_log = logging.getLogger("agno_nb")
 
 
 async def load_session(agent: "Agent", plan: "RunPlan", store: "Store") -> tuple[list[dict], list[str]]:
     """Merge the stored session into the plan; return (history messages, extra system sections)."""
     ctx = plan.ctx
     session = await asyncio.to_thread(store.get_session, ctx.session_id)
-    if session is not None and session.user_id and ctx.user_id and session.user_id != ctx.user_id:
-        raise ConfigurationError(
-            f"Session {ctx.session_id!r} belongs to another user; use a session id of user {ctx.user_id!r} "
-            f"or start a new session.")
+    check_session_access(session, ctx.user_id, ctx.session_id)
     plan.session = session
-    if session is not None and session.state and not plan.nested:
+    if not plan.nested:
         # The agent's defaults fill gaps, the stored state wins over them, the run's own values win last.
-        merged = {**copy.deepcopy(agent.session_state or {}), **session.state, **(plan.run_state or {})}
-        ctx.session_state.clear()
-        ctx.session_state.update(merged)
+        # What the run found (before its own values) is what its changes are measured against on save.
+        # (A new session is stored with the run's whole initial state, so there that is the base.)
+        if session is None:
+            plan.state_base = snapshot_state(ctx.session_state)
+        else:
+            # (The base is the stored state alone: defaults that fill its gaps are written too.)
+            found = {**copy.deepcopy(agent.session_state or {}), **session.state}
+            plan.state_base = snapshot_state(session.state)
+            if session.state:
+                ctx.session_state.clear()
+                ctx.session_state.update({**found, **(plan.run_state or {})})
     history: list[dict] = []
     if agent.add_history_to_context and ctx.session_id:
         runs = await asyncio.to_thread(store.last_runs, ctx.session_id, agent.num_history_runs)
@@ -57,93 +66,99 @@ async def load_session(agent: "Agent", plan: "RunPlan", store: "Store") -> tuple
     return history, [s for s in sections if s]
 
 
-def event_rows(out: RunOutput, first_seq: int = 0) -> list[tuple]:
-    """One row per event: (run_id, seq, type, span_id, parent_span_id, wall-clock ts, payload JSON)."""
-    if not out.events:
-        return []
-    # perf_counter times, anchored to the wall clock once per run
-    wall0, t0 = time.time(), out.events[-1].ts
-    started = next((e for e in out.events if isinstance(e, RunStarted)), None)
-    if started is not None:
-        wall0, t0 = started.started_at, started.ts
-    # A nested run's events (a team member's) are stored with that run, not again with this one.
-    rows: list[tuple] = []
-    pending: list[Event] = []  # consecutive text deltas of one span: stored as one row
-
-    def flush() -> None:
-        if pending:
-            first = pending[0]
-            text = "".join(e.content for e in pending)
-            rows.append((out.run_id, first_seq + len(rows), first.type, first.span_id, first.parent_span_id,
-                         wall0 + (first.ts - t0), to_json({"content": text, "deltas": len(pending)})))
-            pending.clear()
-
-    for e in out.events:
-        if e.ref.run_id != out.run_id:
-            continue
-        if isinstance(e, (RunContentDelta, ReasoningContentDelta)):
-            if pending and (type(pending[0]) is not type(e) or pending[0].span_id != e.span_id):
-                flush()
-            pending.append(e)
-            continue
-        flush()
-        rows.append((out.run_id, first_seq + len(rows), e.type, e.span_id, e.parent_span_id, wall0 + (e.ts - t0),
-                     _payload_json(e)))
-    flush()
-    return rows
+def open_recorder(agent: "Agent", plan: "RunPlan") -> RunRecorder:
+    """The recorder that writes this run while it goes on (see ``storage.recorder``); started here."""
+    ctx = plan.ctx
+    continuing = plan.resumed_from is not None
+    record = RunRecord(ctx.run_id, ctx.session_id, parent_run_id=plan.ref.parent_run_id,
+                       component_type=agent._kind, component_id=agent.id, component_name=agent.name,
+                       user_id=ctx.user_id, status=RunStatus.RUNNING, input=plan.input if continuing else None,
+                       created_at=plan.resumed_from.created_at if continuing else None)
+    session = None
+    if plan.session is None and plan.ref.parent_run_id is None and not continuing:
+        session = SessionRecord(ctx.session_id, agent._kind, agent.id, ctx.user_id, None, ctx.session_state)
+    recorder = RunRecorder(plan.store, record, first_seq=plan.resumed_from.event_count if continuing else 0,
+                           session=session)
+    recorder.start()
+    return recorder
 
 
-def _payload_json(event: Event) -> str:
-    payload = event.payload()
-    if isinstance(event, RunCompleted):
-        payload.pop("messages", None)  # stored once, on the run row
-    elif isinstance(event, RunError):
-        payload = {"error": event.error, "error_type": event.error_type}
-    return to_json(payload) or "{}"
+def snapshot_state(state: dict) -> dict[str, str]:
+    """Each key's value as JSON text: what a run's changes are measured against when it is saved."""
+    return {key: dumps(value) for key, value in state.items()}
 
 
-async def save_run(agent: "Agent", plan: "RunPlan", out: RunOutput, store: "Store") -> None:
-    """Write the run, its events and its session in one transaction; then start background work.
+async def save_run(agent: "Agent", plan: "RunPlan", out: RunOutput) -> None:
+    """Write the run's final row, remaining events and session in one transaction (retrying transient
+    store errors), then start background work. If the store still refuses, the output says so
+    (``out.saved``, ``out.storage_error``, a ``RunSaveFailed`` event) and ``out.retry_save()`` tries again.
 
     A paused run also gets an ``approvals`` row (what it waits for, and everything needed to go on),
     so any process can continue it by id. A continued run appends its events to the run's earlier ones.
     """
-    ctx = plan.ctx
+    ctx, store, recorder = plan.ctx, plan.store, plan.recorder
     status = out.status if out.status != RunStatus.RUNNING else RunStatus.CANCELLED
     from ..media import strip_media
 
     own_messages = strip_media(plan.messages[plan.own_from:], plan.media)
     continuing = plan.resumed_from is not None
-    run = RunRecord(out.run_id, ctx.session_id, parent_run_id=plan.ref.parent_run_id,
-                    component_type=agent._kind, component_id=agent.id,
-                    component_name=agent.name, user_id=ctx.user_id, status=status, input=plan.input,
-                    content=out.content, messages=own_messages, metrics=out.metrics.to_dict(),
-                    error=out.status_reason if status not in (RunStatus.COMPLETED, RunStatus.PAUSED) else None,
-                    created_at=plan.resumed_from.created_at if continuing else None)
+    run = recorder.record
+    run.status, run.content, run.messages, run.metrics = status, out.content, own_messages, out.metrics.to_dict()
+    run.error = out.status_reason if status not in (RunStatus.COMPLETED, RunStatus.PAUSED) else None
+    run.input = plan.input
+    run.updated_at = time.time()
     previous = plan.session
     session = SessionRecord(ctx.session_id, agent._kind, agent.id, ctx.user_id, None, ctx.session_state, None,
-                            previous.created_at if previous else None, None,
-                            previous.run_count if previous else 0)
-    first_seq = plan.resumed_from.event_count if continuing else 0
-    rows = event_rows(out, first_seq)
+                            previous.created_at if previous else None, None, 0)
+    # A member's run belongs to its parent's session row: the parent writes it (state, count, type).
+    nested = plan.ref.parent_run_id is not None
+    paused = out.paused if status == RunStatus.PAUSED else None
+    if paused is not None:
+        paused.metrics = out.metrics.to_dict()
+        paused.created_at = run.created_at
 
-    def write() -> None:
-        # A member's run belongs to its parent's session row: the parent writes it (state, count, type).
-        nested = plan.ref.parent_run_id is not None
-        store.save_run(run, rows, None if nested else session, replace=continuing, count_run=not continuing)
-        if status == RunStatus.PAUSED and out.paused is not None:
-            out.paused.metrics = out.metrics.to_dict()
-            out.paused.event_count = first_seq + len(rows)
-            out.paused.created_at = run.created_at
+    def write(rows: list[tuple], on_record: bool) -> None:
+        if paused is not None:
+            paused.event_count = recorder.next_seq
+        store.save_run(run, rows, None if nested else session, replace=on_record or continuing,
+                       count_run=not continuing, state_base=None if nested else plan.state_base)
+        if paused is not None:
             store.save_approval(out.run_id, session_id=ctx.session_id, user_id=ctx.user_id,
                                 component_id=agent.id, requirements=[r.to_dict() for r in out.requirements],
-                                state=out.paused.to_dict())
+                                state=paused.to_dict())
         elif continuing:
             store.delete_approval(out.run_id)
 
-    await asyncio.to_thread(write)
-    if status == RunStatus.COMPLETED:
-        _start_background_work(agent, plan, store, own_messages, previous)
+    if await finish_recording(recorder, write, out, plan.ref):
+        if status == RunStatus.COMPLETED:
+            _start_background_work(agent, plan, store, own_messages, previous)
+
+
+async def finish_recording(recorder: RunRecorder, write: Any, out: RunOutput, ref: Any) -> bool:
+    """The final write, retried over transient store errors (a locked DuckDB file, a PostgreSQL restart).
+    On failure the output records it and keeps a way to try again; returns whether the run was saved."""
+    from ..run_events import RunSaveFailed
+    from ..storage.base import StoreConnectionError, StoreLockedError
+
+    for delay in (0.05, 0.3, 1.0, None):
+        try:
+            await asyncio.to_thread(recorder.finish, write)
+            out.saved = True
+            return True
+        except (StoreConnectionError, StoreLockedError) as exc:
+            error: BaseException = exc
+            if delay is None:
+                break
+            await asyncio.sleep(delay)
+        except Exception as exc:  # the run happened: keep its output, report that it was not saved
+            error = exc
+            break
+    _log.warning("agno_nb: run %s finished but was NOT saved: %s (out.retry_save() tries again)", out.run_id, error)
+    out.saved = False
+    out.storage_error = error
+    out._retry_save = lambda: recorder.finish(write)
+    out.apply(RunSaveFailed(ref, error))
+    return False
 
 
 def _start_background_work(agent: "Agent", plan: "RunPlan", store: "Store", own_messages: list[dict],

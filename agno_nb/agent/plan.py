@@ -19,7 +19,7 @@ class RunPlan:
 
     __slots__ = ("agent", "model", "messages", "tools", "response_format", "ctx", "ref", "stream", "input",
                  "native_schema", "store", "session", "run_state", "own_from", "resumed_from", "media",
-                 "observers", "parent_span", "nested")
+                 "observers", "parent_span", "nested", "state_base", "recorder", "deadline")
 
     def __init__(self, agent: "Agent", model: Model, tools: list[dict[str, Any]] | None,
                  response_format: dict[str, Any] | None, ctx: RunContext, ref: RunRef, stream: bool, input: Any,
@@ -52,6 +52,12 @@ class RunPlan:
         self.parent_span: str | None = None
         #: a run inside another run, sharing its session_state object (the parent loaded and saves it)
         self.nested = False
+        #: the session_state as the run found it (key -> JSON): saving writes only the keys it changed
+        self.state_base: dict[str, str] | None = None
+        #: writes the run to ``store`` while it goes on (``storage.recorder``); ``None`` without a store
+        self.recorder: Any = None
+        #: ``time.monotonic()`` by which the run must end (``Agent.run_timeout``), or ``None``
+        self.deadline: float | None = None
 
 
 class LoopState:

@@ -54,7 +54,9 @@ def get_model(model: "str | Model | None" = None, *, transport: str | None = Non
     if not isinstance(model, str):
         raise ConfigurationError(f"model must be a model id string or a Model, got {type(model).__name__}.")
     _load_dotenv_once()
-    model_id = normalize_model_id(model)
+    from .ids import check_model_id
+
+    model_id = check_model_id(model)
     provider = model_id.split("/", 1)[0] if "/" in model_id else ""
     from .openai_compat import PROVIDERS
 

@@ -73,18 +73,22 @@ class Model:
     ``id`` is the model id as the user wrote it (normalised to ``provider/model``); ``transport``
     names the code path (``direct``, ``litellm``, ``in-process``) so traces and benchmarks can show
     which one served a call. ``max_retries`` and ``retry_backoff`` drive the agent loop's retries of
-    transient errors (429, 5xx, timeouts).
+    transient errors (429, 5xx, timeouts); ``timeout`` and ``call_deadline`` bound how long a call can
+    wait (defaults: 60 s without progress, 90 s in all; a slow reasoning model may need more).
     """
 
-    __slots__ = ("id", "max_retries", "retry_backoff", "timeout", "options")
+    __slots__ = ("id", "max_retries", "retry_backoff", "timeout", "call_deadline", "options")
     transport = "abstract"
 
     def __init__(self, id: str, *, max_retries: int = 2, retry_backoff: float = 1.0,
-                 timeout: float | None = 600.0, **options: Any):
+                 timeout: float | None = 60.0, call_deadline: float | None = 90.0, **options: Any):
         self.id = id
         self.max_retries = max_retries
         self.retry_backoff = retry_backoff
+        #: seconds one attempt may wait for progress: the whole answer, or (streaming) each next token
         self.timeout = timeout
+        #: seconds all attempts of one call may take together (a silent provider gives control back)
+        self.call_deadline = call_deadline
         #: extra request parameters sent as-is (temperature, max_tokens, seed, ...)
         self.options = options
 

@@ -136,30 +136,53 @@ class OpenAICompatModel(Model):
 
         session = await _session()
         body = self._body(messages, tools, response_format, stream)
-        # A stream may legitimately run for minutes: bound the wait between chunks, not the total.
-        timeout = (aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=self.timeout) if stream
-                   else aiohttp.ClientTimeout(total=self.timeout, sock_connect=10))
+        # The agent loop bounds each wait (model_call's watchdog); these are the socket-level backstops.
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=self.timeout)
         try:
             async with session.post(self._url, data=body, headers=self._headers, timeout=timeout) as response:
                 if response.status >= 400:
-                    raise self._error(response.status, (await response.read()).decode(errors="replace"))
-                if not stream:
-                    yield self._parse(json.loads(await response.read()))
+                    text = (await response.read()).decode(errors="replace")
+                    raise self._error(response.status, text, _retry_after(response.headers))
+                kind = response.headers.get("Content-Type", "")
+                if stream and "text/event-stream" in kind:
+                    async for item in self._parse_stream(response):
+                        yield item
                     return
-                async for item in self._parse_stream(response):
-                    yield item
+                # Not a stream (also when a server ignored stream=true and answered with one JSON body).
+                response_ = self._parse(await response.read(), kind)
+                if stream and response_.content:
+                    yield response_.content
+                yield response_
         except asyncio.TimeoutError:
             raise ModelTimeoutError(f"{self.id}: no answer from {self.api_base} within {self.timeout}s.",
                                     model=self.id) from None
         except aiohttp.ClientError as exc:
-            raise ProviderError(f"{self.id}: cannot reach {self.api_base}: {exc or type(exc).__name__}.",
-                                model=self.id) from None
+            raise ProviderError(f"{self.id}: cannot reach {self.api_base} or the connection broke: "
+                                f"{exc or type(exc).__name__}.", model=self.id) from None
 
-    def _parse(self, data: dict[str, Any]) -> ModelResponse:
-        choice = data["choices"][0]
-        message = choice.get("message") or {}
-        calls = [ToolCall(c.get("id") or f"call_{i}", c["function"]["name"], c["function"].get("arguments") or "{}")
-                 for i, c in enumerate(message.get("tool_calls") or ())]
+    def _parse(self, raw: bytes, kind: str) -> ModelResponse:
+        """A complete chat completion, or a clear error naming the provider and quoting what came back."""
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise ProviderError(f"{self._where()}: the answer is not JSON ({kind or 'no content type'}): "
+                                f"{_preview(raw)}", model=self.id) from None
+        if isinstance(data, dict) and data.get("error") and not data.get("choices"):
+            raise self._body_error(data["error"], raw)
+        choices = data.get("choices") if isinstance(data, dict) else None
+        if not choices or not isinstance(choices, list) or not isinstance(choices[0], dict):
+            raise ProviderError(f"{self._where()}: the answer has no choices: {_preview(raw)}", model=self.id)
+        choice = choices[0]
+        message = choice.get("message")
+        if not isinstance(message, dict):
+            raise ProviderError(f"{self._where()}: the answer's choice has no message: {_preview(raw)}", model=self.id)
+        try:
+            calls = [ToolCall(c.get("id") or f"call_{i}", c["function"]["name"],
+                              c["function"].get("arguments") or "{}")
+                     for i, c in enumerate(message.get("tool_calls") or ())]
+        except (KeyError, TypeError, AttributeError):
+            raise ProviderError(f"{self._where()}: a tool call in the answer is malformed: {_preview(raw)}",
+                                model=self.id) from None
         usage = data.get("usage") or {}
         return self._response(message.get("content"), calls, message.get("reasoning_content"), usage,
                               choice.get("finish_reason"))
@@ -170,16 +193,27 @@ class OpenAICompatModel(Model):
         calls: dict[int, list[str]] = {}  # index -> [id, name, arguments]
         usage: dict[str, Any] = {}
         finish_reason = None
-        async for raw in response.content:
-            if not raw.startswith(b"data:"):
-                continue
-            payload = raw[5:].strip()
-            if payload == b"[DONE]":
+        done = choices_seen = False
+        head = b""  # the first bytes, quoted when the stream makes no sense
+        async for data in _sse_data(response.content, self._where()):
+            if len(head) < 200:
+                head += data[:200]
+            if data == b"[DONE]":
+                done = True
                 break
-            chunk = json.loads(payload)
+            try:
+                chunk = json.loads(data)
+            except ValueError:
+                raise ProviderError(f"{self._where()}: a stream event is not JSON: {_preview(data)}",
+                                    model=self.id) from None
+            if not isinstance(chunk, dict):
+                raise ProviderError(f"{self._where()}: unexpected stream event: {_preview(data)}", model=self.id)
+            if chunk.get("error"):
+                raise self._body_error(chunk["error"], data)
             if chunk.get("usage"):
                 usage = chunk["usage"]
             for choice in chunk.get("choices") or ():
+                choices_seen = True
                 delta = choice.get("delta") or {}
                 finish_reason = choice.get("finish_reason") or finish_reason
                 if delta.get("reasoning_content"):
@@ -194,9 +228,19 @@ class OpenAICompatModel(Model):
                     slot[0] = call.get("id") or slot[0]
                     slot[1] += function.get("name") or ""
                     slot[2] += function.get("arguments") or ""
+        if not choices_seen:
+            raise ProviderError(f"{self._where()}: the stream carried no answer (no choices): "
+                                f"{_preview(head) if head else 'empty body'}", model=self.id)
+        if not done and finish_reason is None:
+            raise ProviderError(f"{self._where()}: the stream was cut before its end (no finish_reason, no [DONE]) "
+                                f"after {len(''.join(parts))} characters; the answer would be incomplete.",
+                                model=self.id)
         tool_calls = [ToolCall(i or f"call_{n}", name, args or "{}")
                       for n, (i, name, args) in sorted(calls.items())]
         yield self._response("".join(parts) or None, tool_calls, "".join(reasoning) or None, usage, finish_reason)
+
+    def _where(self) -> str:
+        return f"{self.id} at {self.api_base}"
 
     def _response(self, content, calls, reasoning, usage, finish_reason) -> ModelResponse:
         input_tokens = usage.get("prompt_tokens") or 0
@@ -205,9 +249,9 @@ class OpenAICompatModel(Model):
                              output_tokens=output_tokens, finish_reason=finish_reason,
                              cost=price_of(self.id, input_tokens, output_tokens) if usage else None)
 
-    def _error(self, status: int, body: str) -> ModelError:
+    def _error(self, status: int, body: str, retry_after: float | None = None) -> ModelError:
         detail = _error_detail(body)
-        where = f"{self.id} at {self.api_base}"
+        where = self._where()
         if status in (401, 403):
             _, key_var, _ = PROVIDERS[self.provider]
             return AuthenticationError(f"{where} rejected the API key (HTTP {status}): {detail}. "
@@ -216,14 +260,91 @@ class OpenAICompatModel(Model):
             return UnknownModelError(f"{where}: model {self.name!r} not found (HTTP 404): {detail}.",
                                      status_code=status, model=self.id)
         if status == 429:
-            return RateLimitError(f"{where}: rate limited (HTTP 429): {detail}.", status_code=status, model=self.id)
+            return RateLimitError(f"{where}: rate limited (HTTP 429): {detail}.", status_code=status, model=self.id,
+                                  retry_after=retry_after)
         if status == 408:
             return ModelTimeoutError(f"{where}: timed out (HTTP 408): {detail}.", status_code=status, model=self.id)
         if status >= 500:
             return ProviderError(f"{where}: server error (HTTP {status}): {detail}.", status_code=status,
-                                 model=self.id)
+                                 model=self.id, retry_after=retry_after)
         return BadRequestError(f"{where}: request rejected (HTTP {status}): {detail}.", status_code=status,
                                model=self.id)
+
+    def _body_error(self, error: Any, raw: bytes) -> ModelError:
+        """An error object inside a 200 answer (some proxies and servers report failures that way)."""
+        if isinstance(error, dict):
+            code = str(error.get("code") or error.get("type") or "")
+            message = str(error.get("message") or error)[:300]
+        else:
+            code, message = "", str(error)[:300]
+        where = f"{self._where()} answered with an error"
+        if "rate" in code or "429" in code:
+            return RateLimitError(f"{where} ({code}): {message}.", model=self.id)
+        if any(word in code for word in ("invalid", "context_length", "not_found", "unsupported")):
+            return BadRequestError(f"{where} ({code}): {message}.", model=self.id)
+        return ProviderError(f"{where}{f' ({code})' if code else ''}: {message}.", model=self.id)
+
+
+async def _sse_data(content: Any, where: str, limit: int = 64 * 1024 * 1024) -> AsyncIterator[bytes]:
+    """The ``data`` of each server-sent event, however large (aiohttp's line reader stops at 128 KiB).
+
+    Comments (``: keep-alive``) and other fields are skipped; multi-line data is joined with newlines.
+    """
+    buffer = b""
+    data: list[bytes] = []
+    async for block in content.iter_any():
+        buffer = buffer + block if buffer else block
+        start = 0
+        while True:
+            cut = buffer.find(b"\n", start)
+            if cut < 0:
+                break
+            line = buffer[start:cut]
+            start = cut + 1
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            if not line:
+                if data:
+                    yield b"\n".join(data)
+                    data = []
+            elif line.startswith(b"data:"):
+                data.append(line[6:] if line.startswith(b"data: ") else line[5:])
+        buffer = buffer[start:]
+        if len(buffer) > limit:
+            raise ProviderError(f"{where}: a stream event is larger than {limit // (1024 * 1024)} MiB; refusing it.")
+    line = buffer.rstrip(b"\r")
+    if line.startswith(b"data:"):
+        data.append(line[6:] if line.startswith(b"data: ") else line[5:])
+    if data:
+        yield b"\n".join(data)
+
+
+def _retry_after(headers: Any) -> float | None:
+    """``Retry-After`` (seconds or an HTTP date) or ``retry-after-ms``, in seconds."""
+    value = headers.get("retry-after-ms")
+    if value:
+        try:
+            return max(0.0, float(value) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+        import time as _time
+
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - _time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+def _preview(raw: bytes, limit: int = 160) -> str:
+    text = raw[:limit].decode(errors="replace").strip()
+    return repr(text + ("..." if len(raw) > limit else "")) if text else "an empty body"
 
 
 def _first_env(names: tuple[str, ...]) -> str | None:

@@ -47,6 +47,7 @@ def _definition_parser(kind: str) -> _Parser:
     parser.add_argument("--memory", action="store_true", help="keep user memories")
     parser.add_argument("--user")
     parser.add_argument("--tool-call-limit", type=int)
+    parser.add_argument("--mcp", action="append", default=[], help="an MCP server: a command line or a URL")
     return parser
 
 
@@ -200,7 +201,12 @@ class AgnoMagics(Magics):
         model = self._model_arg(args.model)
 
         def build() -> Any:
-            agent = Agent(name=args.name, model=model, instructions=cell.strip(), tools=self._tools(args.tools),
+            tools = self._tools(args.tools)
+            if args.mcp:
+                from .mcp_magics import mcp_toolkits
+
+                tools += mcp_toolkits(args.mcp)
+            agent = Agent(name=args.name, model=model, instructions=cell.strip(), tools=tools,
                           db=None if args.db in (None, "default") else args.db, output_schema=schema,
                           markdown=args.markdown, description=args.description, user_id=args.user,
                           add_history_to_context=args.history > 0, num_history_runs=max(args.history, 1),
@@ -340,8 +346,15 @@ class AgnoMagics(Magics):
         handler = getattr(self, f"_agno_{command.replace('-', '_')}", None)
         if handler is None:
             raise UsageError(f"%agno: unknown command {command!r}; commands: model, list, sessions, runs, trace, "
-                             f"memories, config, new-session, help.")
+                             f"memories, config, new-session, mcp, help.")
         return self._guard(lambda: handler(*rest))
+
+    def _agno_mcp(self, command: str | None = None, name: str | None = None) -> Any:
+        if command != "list":
+            raise UsageError("%agno mcp list NAME: the tools, prompts and resources of NAME's MCP servers.")
+        from .mcp_magics import mcp_list
+
+        return mcp_list(self.ns, name)
 
     def _agno_model(self, model_id: str | None = None) -> None:
         import os
@@ -428,10 +441,11 @@ _HELP = """agno_nb magics
                            {condition: {if: fn, then: [...], else: [...]}}, {router: {selector: fn, choices: [...]}}]
   %%agent NAME [--model ID] [--tools a,b] [--db PATH] [--output-schema Cls] [--markdown]
                [--description TEXT] [--history N] [--memory] [--user U] [--tool-call-limit N]
+               [--mcp "COMMAND LINE" | --mcp http://host/mcp]...
       body: the agent's instructions. Tools: notebook functions/toolkits, or dataframes, reasoning.
   %%ask NAME [--session S] [--user U] [-o VAR] [--no-stream] [--format markdown|text|json]
       body: the prompt; {var} is filled from the notebook (a DataFrame as its schema + preview).
   %ask NAME prompt...
   %agno model ID | list | sessions [NAME] | runs [NAME] | trace [RUN_ID] | memories USER | config
-  %agno new-session NAME | help"""
+  %agno mcp list NAME (tools, prompts, resources of NAME's MCP servers) | new-session NAME | help"""
 

@@ -69,9 +69,9 @@ async def start_run(state: "ServeState", component: "Component", principal: "Pri
     if params.session_id is not None:
         await check_session(state, component, params.session_id, user_id)
     run_id = new_run_id()
-    session_id = params.session_id
-    if session_id is None and component.store() is not None:
-        session_id = new_run_id()  # known now, so a background run's 202 can name it
+    # Always explicit: a run without one would share the instance's current session (Agno's semantics);
+    # known now, so a background run's 202 can name it.
+    session_id = params.session_id or new_run_id()
     live = runs.register(run_id, component, user_id, session_id, retain=params.stream or params.background)
     try:
         work = component.start(params.input, stream=params.stream, run_id=run_id, session_id=session_id,

@@ -17,6 +17,8 @@ import time
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from ..errors import AgnoNBError
+from ..jsonsafe import dumps
+from .liveness import claim_alive, effective_status, owner_token
 from .records import MemoryRecord, RunRecord, SessionRecord, from_json, to_json
 from .schema import MIGRATIONS, SCHEMA_VERSION, TABLES
 
@@ -30,7 +32,9 @@ EVENT_COLUMNS = ("run_id", "seq", "type", "span_id", "parent_span_id", "ts", "pa
 _SESSION_COLUMNS = SessionRecord.__slots__
 _RUN_COLUMNS = RunRecord.__slots__
 _MEMORY_COLUMNS = MemoryRecord.__slots__
-_APPROVAL_COLUMNS = ("run_id", "session_id", "user_id", "component_id", "requirements", "state", "created_at")
+_APPROVAL_COLUMNS = ("run_id", "session_id", "user_id", "component_id", "requirements", "state", "created_at",
+                     "claimed_by", "claimed_at")
+INTERRUPTED_REASON = "interrupted: the process running it stopped (killed, crashed or restarted) before it ended"
 
 
 class StoreError(AgnoNBError):
@@ -61,6 +65,13 @@ class Store:
 
     #: the JSON column type of the dialect
     json_type = "JSON"
+    #: seconds after its start before a run's row is written; runs shorter than that are written once,
+    #: at their end (``storage.recorder``). A served app sets 0, so a run is visible at once.
+    record_after = 0.1
+    #: seconds between batches of a running run's events (how far behind another process tails them)
+    flush_interval = 0.25
+    #: how a dialect locks a row it reads in order to update it (PostgreSQL: ``FOR UPDATE``)
+    for_update = ""
     #: a short description for messages (path or DSN without password)
     location = ""
 
@@ -154,7 +165,6 @@ class Store:
             "INSERT INTO sessions (session_id, session_type, component_id, user_id, name, state, summary, "
             "created_at, updated_at, run_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (session_id) DO UPDATE SET component_id = excluded.component_id, "
-            "user_id = COALESCE(excluded.user_id, sessions.user_id), "
             "name = COALESCE(excluded.name, sessions.name), state = excluded.state, "
             "summary = COALESCE(excluded.summary, sessions.summary), updated_at = excluded.updated_at, "
             "run_count = excluded.run_count",
@@ -243,22 +253,24 @@ class Store:
     # ------------------------------------------------------------------------------------ runs
 
     def save_run(self, run: RunRecord, events: list[tuple] = (), session: SessionRecord | None = None, *,
-                 replace: bool = False, count_run: bool = True) -> None:
+                 replace: bool = False, count_run: bool = True, state_base: dict[str, str] | None = None) -> None:
         """Write a run, its events and its session in one transaction.
 
-        ``replace=True`` updates a run saved before (a paused run that went on: its new events are
-        appended); otherwise the run is new, which takes the cheapest path, one plain insert. With
-        ``session``, the session row is updated (or created), and with ``count_run`` its run counter goes up.
+        ``replace=True`` updates a run saved before (one recorded while running, or a paused run that
+        went on: its new events are appended); otherwise the run is new, which takes the cheapest path,
+        one plain insert. With ``session``, the session row is updated (or created), and with
+        ``count_run`` its run counter goes up. ``state_base`` (key -> JSON of the value as the run found
+        it) makes the state update a per-key merge: only the keys this run changed are written, so
+        overlapping runs of one session do not undo each other's updates.
         """
-        row = [run.run_id, run.session_id, run.parent_run_id, run.component_type, run.component_id,
-               run.component_name, run.user_id, run.status, to_json(run.input), to_json(run.content),
-               to_json(run.messages), to_json(run.metrics), run.error, run.created_at, run.updated_at]
+        row = self._run_row(run)
         insert = f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}) VALUES ({', '.join('?' * len(_RUN_COLUMNS))})"
         with self.transaction() as cur:
             if replace:
                 cur.execute(insert + " ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, "
                             "content = excluded.content, messages = excluded.messages, metrics = excluded.metrics, "
-                            "error = excluded.error, updated_at = excluded.updated_at", row)
+                            "error = excluded.error, updated_at = excluded.updated_at, "
+                            "heartbeat_at = excluded.heartbeat_at", row)
                 if events:  # a re-save of the same events replaces them instead of doubling them
                     cur.execute("DELETE FROM events WHERE run_id = ? AND seq >= ?",
                                 [run.run_id, min(e[1] for e in events)])
@@ -267,24 +279,88 @@ class Store:
             if events:
                 self._insert_rows(cur, "events", EVENT_COLUMNS, events)
             if session is not None:
-                self._touch_session(cur, session, 1 if count_run else 0)
+                self._touch_session(cur, session, 1 if count_run else 0, state_base)
 
-    def _touch_session(self, cur: Any, s: SessionRecord, runs: int) -> None:
-        """Update the session after a run (one statement when it exists), or create it."""
-        cur.execute("UPDATE sessions SET state = ?, updated_at = ?, run_count = run_count + ?, "
-                    "user_id = COALESCE(user_id, ?) WHERE session_id = ? RETURNING session_id",
-                    [to_json(s.state), s.updated_at, runs, s.user_id, s.session_id])
-        if not cur.fetchall():
-            # Create it; if a concurrent run of the same new session got there first, add to its count.
-            cur.execute(
-                "INSERT INTO sessions (session_id, session_type, component_id, user_id, name, state, "
-                "summary, created_at, updated_at, run_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (session_id) DO UPDATE SET state = excluded.state, "
-                "updated_at = excluded.updated_at, run_count = sessions.run_count + ?, "
-                "user_id = COALESCE(sessions.user_id, excluded.user_id)",
-                [s.session_id, s.session_type, s.component_id, s.user_id, s.name, to_json(s.state), s.summary,
-                 s.created_at, s.updated_at, s.run_count + runs, runs])
-            s.run_count += runs
+    @staticmethod
+    def _run_row(run: RunRecord) -> list[Any]:
+        return [run.run_id, run.session_id, run.parent_run_id, run.component_type, run.component_id,
+                run.component_name, run.user_id, run.status, to_json(run.input), to_json(run.content),
+                to_json(run.messages), to_json(run.metrics), run.error, run.created_at, run.updated_at,
+                run.owner, run.heartbeat_at]
+
+    def record_run_start(self, run: RunRecord, events: list[tuple] = (),
+                         session: SessionRecord | None = None) -> None:
+        """Put a running run on record: its row (status ``running``, writer, heartbeat), its events so far,
+        and its session if the session is new. A stored run (a paused one going on) is marked running."""
+        row = self._run_row(run)
+        with self.transaction() as cur:
+            cur.execute(f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}) VALUES ({', '.join('?' * len(_RUN_COLUMNS))}) "
+                        "ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, owner = excluded.owner, "
+                        "heartbeat_at = excluded.heartbeat_at, updated_at = excluded.updated_at", row)
+            if events:
+                self._insert_rows(cur, "events", EVENT_COLUMNS, events)
+            if session is not None:
+                self._create_session(cur, session)
+
+    def append_events(self, run_id: str, events: list[tuple], *, heartbeat_at: float) -> None:
+        """Add a running run's next events and note that its writer is alive."""
+        with self.transaction() as cur:
+            if events:
+                self._insert_rows(cur, "events", EVENT_COLUMNS, events)
+            cur.execute("UPDATE runs SET heartbeat_at = ? WHERE run_id = ?", [heartbeat_at, run_id])
+
+    def heartbeat(self, run_ids: list[str]) -> None:
+        """Note that the writer of these running runs is alive."""
+        if not run_ids:
+            return
+        with self.transaction() as cur:
+            cur.execute(f"UPDATE runs SET heartbeat_at = ? WHERE status = 'running' AND run_id IN "
+                        f"({', '.join('?' * len(run_ids))})", [time.time(), *run_ids])
+
+    def reap_interrupted(self) -> list[str]:
+        """Mark ``running`` runs whose writer is gone as ``interrupted`` (in the store, not only when
+        read); return their ids. A served app calls this when it starts and now and then."""
+        with self.transaction() as cur:
+            cur.execute("SELECT run_id, owner, heartbeat_at FROM runs WHERE status = 'running'")
+            rows = cur.fetchall()
+            now = time.time()
+            dead = [run_id for run_id, owner, beat in rows if effective_status("running", owner, beat, now)
+                    == "interrupted"]
+            if dead:
+                cur.execute(f"UPDATE runs SET status = 'interrupted', error = ?, updated_at = ? WHERE status = "
+                            f"'running' AND run_id IN ({', '.join('?' * len(dead))})",
+                            [INTERRUPTED_REASON, now, *dead])
+        return dead
+
+    def _create_session(self, cur: Any, s: SessionRecord) -> None:
+        cur.execute(
+            "INSERT INTO sessions (session_id, session_type, component_id, user_id, name, state, summary, "
+            "created_at, updated_at, run_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0) "
+            "ON CONFLICT (session_id) DO NOTHING",
+            [s.session_id, s.session_type, s.component_id, s.user_id, s.name, to_json(s.state), s.summary,
+             s.created_at, s.updated_at])
+
+    def _touch_session(self, cur: Any, s: SessionRecord, runs: int, state_base: dict[str, str] | None) -> None:
+        """Update the session after a run, or create it; race-free between processes (a new session's
+        first runs from several replicas are all counted)."""
+        self._create_session(cur, s)
+        state = s.state
+        if state_base is not None:
+            changed = {k: v for k, v in state.items() if dumps(v) != state_base.get(k)}
+            removed = [k for k in state_base if k not in state]
+            if not changed and not removed:
+                cur.execute("UPDATE sessions SET updated_at = ?, run_count = run_count + ? WHERE session_id = ?",
+                            [s.updated_at, runs, s.session_id])
+                return
+            cur.execute(f"SELECT state FROM sessions WHERE session_id = ?{self.for_update}", [s.session_id])
+            rows = cur.fetchall()
+            current = (from_json(rows[0][0]) if rows else None) or {}
+            current.update(changed)
+            for key in removed:
+                current.pop(key, None)
+            state = current
+        cur.execute("UPDATE sessions SET state = ?, updated_at = ?, run_count = run_count + ? WHERE session_id = ?",
+                    [to_json(state), s.updated_at, runs, s.session_id])
 
     #: batches up to this size go in one multi-row INSERT; larger ones take the dialect's bulk path
     small_batch = 200
@@ -366,25 +442,49 @@ class Store:
     def save_approval(self, run_id: str, *, session_id: str | None, user_id: str | None,
                       component_id: str | None, requirements: Any, state: Any) -> None:
         with self.transaction() as cur:
-            cur.execute("INSERT INTO approvals VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO UPDATE SET "
-                        "requirements = excluded.requirements, state = excluded.state",
+            cur.execute(f"INSERT INTO approvals ({', '.join(_APPROVAL_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL) "
+                        "ON CONFLICT (run_id) DO UPDATE SET requirements = excluded.requirements, "
+                        "state = excluded.state, claimed_by = NULL, claimed_at = NULL",
                         [run_id, session_id, user_id, component_id, to_json(requirements), to_json(state),
                          time.time()])
 
     def get_approval(self, run_id: str) -> dict[str, Any] | None:
         """The approval row of a paused run (what it waits for, and its state), or ``None``."""
-        return self._approval(f"SELECT {', '.join(_APPROVAL_COLUMNS)} FROM approvals WHERE run_id = ?", run_id)
+        with self.transaction() as cur:
+            return self._approval(cur, run_id)
 
     def take_approval(self, run_id: str) -> dict[str, Any] | None:
-        """Claim a paused run for continuing: the approval row is removed atomically, so two processes
-        can never both continue (and both run the approved tools of) the same paused run."""
-        return self._approval(f"DELETE FROM approvals WHERE run_id = ? RETURNING {', '.join(_APPROVAL_COLUMNS)}",
-                              run_id)
+        """Claim a paused run for continuing; ``None`` if there is none or another live process holds it.
 
-    def _approval(self, query: str, run_id: str) -> dict[str, Any] | None:
+        Two processes can never both continue (and both run the approved tools of) one paused run. The
+        claim lasts as long as its claimant: if the process continuing the run dies (kill -9), the run
+        row shows it interrupted and the next ``continue_run`` may claim the run again. The row itself is
+        removed when the continuation is saved.
+        """
         with self.transaction() as cur:
-            cur.execute(query, [run_id])
-            rows = cur.fetchall()
+            approval = self._approval(cur, run_id, lock=True)
+            if approval is None:
+                return None
+            if approval["claimed_by"]:
+                cur.execute("SELECT heartbeat_at FROM runs WHERE run_id = ?", [run_id])
+                rows = cur.fetchall()
+                last_sign = max(approval["claimed_at"] or 0.0, (rows[0][0] if rows else None) or 0.0)
+                if claim_alive(approval["claimed_by"], last_sign):
+                    return None
+            approval["claimed_by"], approval["claimed_at"] = owner_token(), time.time()
+            cur.execute("UPDATE approvals SET claimed_by = ?, claimed_at = ? WHERE run_id = ?",
+                        [approval["claimed_by"], approval["claimed_at"], run_id])
+            return approval
+
+    def release_approval(self, run_id: str) -> None:
+        """Give up a claim (a continuation that failed before doing anything)."""
+        with self.transaction() as cur:
+            cur.execute("UPDATE approvals SET claimed_by = NULL, claimed_at = NULL WHERE run_id = ?", [run_id])
+
+    def _approval(self, cur: Any, run_id: str, lock: bool = False) -> dict[str, Any] | None:
+        cur.execute(f"SELECT {', '.join(_APPROVAL_COLUMNS)} FROM approvals WHERE run_id = ?"
+                    f"{self.for_update if lock else ''}", [run_id])
+        rows = cur.fetchall()
         if not rows:
             return None
         row = dict(zip(_APPROVAL_COLUMNS, rows[0]))
@@ -474,6 +574,10 @@ def _run_record(row: tuple) -> RunRecord:
     data = dict(zip(_RUN_COLUMNS, row))
     for key in ("input", "content", "messages", "metrics"):
         data[key] = from_json(data[key])
+    if data["status"] == "running":
+        data["status"] = effective_status("running", data["owner"], data["heartbeat_at"])
+        if data["status"] == "interrupted" and not data["error"]:
+            data["error"] = INTERRUPTED_REASON
     return RunRecord(**data)
 
 

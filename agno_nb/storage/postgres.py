@@ -156,6 +156,7 @@ class PostgresStore(Store):
     """Sessions, runs, events and memories in PostgreSQL."""
 
     json_type = "JSONB"
+    for_update = " FOR UPDATE"
 
     def __init__(self, dsn: str, *, schema: str = "agno", connect_timeout: float = 5.0,
                  pool_min: int = 1, pool_max: int | None = None, pool_timeout: float = 30.0):
@@ -198,6 +199,7 @@ class PostgresStore(Store):
 
         with self._connect() as conn, conn.transaction():
             # Replicas may start together: one creates and migrates, the others wait and find it done.
+            # The lock comes first: two concurrent CREATE SCHEMA IF NOT EXISTS can still collide.
             conn.execute("SELECT pg_advisory_xact_lock(hashtext('agno_nb_schema'))")
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
             conn.execute(f"SET search_path TO {self.schema}")

@@ -3,49 +3,22 @@
 from __future__ import annotations
 
 import json
-import math
 import time
 from typing import Any
+
+from ..jsonsafe import dumps
+from ..redact import has_secrets, redact_known
 
 __all__ = ["SessionRecord", "RunRecord", "MemoryRecord", "to_json", "from_json"]
 
 
 def to_json(value: Any) -> str | None:
-    """JSON text for a column; pydantic objects and other non-JSON values degrade gracefully.
-
-    Strict JSON, because PostgreSQL's JSONB is: NaN and infinities become null, and the NUL character
-    (which no PostgreSQL text can hold) becomes U+FFFD.
-    """
+    """JSON text for a column: strict JSON that never fails (``jsonsafe.dumps``), with known secrets
+    (API keys agno_nb sent) replaced, so a key a provider echoed never reaches the store."""
     if value is None:
         return None
-    dump = getattr(value, "model_dump", None)
-    if dump is not None:
-        value = dump(mode="json")
-    try:
-        text = json.dumps(value, default=_fallback, ensure_ascii=False, allow_nan=False)
-    except ValueError:  # NaN or infinity somewhere inside
-        text = json.dumps(_finite(value), default=_fallback, ensure_ascii=False, allow_nan=False)
-    return text.replace("\\u0000", "\\ufffd") if "\\u0000" in text else text
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    dump = getattr(value, "model_dump", None)
-    return _finite(dump(mode="json")) if dump is not None else value
-
-
-def _fallback(value: Any) -> Any:
-    dump = getattr(value, "model_dump", None)
-    if dump is not None:
-        return dump(mode="json")
-    if hasattr(value, "item") and callable(value.item):  # numpy scalars
-        return value.item()
-    return str(value)
+    text = dumps(value)
+    return redact_known(text) if has_secrets() else text
 
 
 def from_json(text: Any) -> Any:
@@ -88,14 +61,14 @@ class RunRecord:
 
     __slots__ = ("run_id", "session_id", "parent_run_id", "component_type", "component_id", "component_name",
                  "user_id", "status", "input", "content", "messages", "metrics", "error", "created_at",
-                 "updated_at")
+                 "updated_at", "owner", "heartbeat_at")
 
     def __init__(self, run_id: str, session_id: str | None, *, parent_run_id: str | None = None,
                  component_type: str = "agent", component_id: str | None = None,
                  component_name: str | None = None, user_id: str | None = None, status: str = "running",
                  input: Any = None, content: Any = None, messages: list[dict] | None = None,
                  metrics: dict | None = None, error: str | None = None, created_at: float | None = None,
-                 updated_at: float | None = None):
+                 updated_at: float | None = None, owner: str | None = None, heartbeat_at: float | None = None):
         now = time.time()
         self.run_id = run_id
         self.session_id = session_id
@@ -112,6 +85,9 @@ class RunRecord:
         self.error = error
         self.created_at = created_at or now
         self.updated_at = updated_at or now
+        #: the process writing a running run (``liveness.owner_token``) and its last sign of life
+        self.owner = owner
+        self.heartbeat_at = heartbeat_at
 
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__}

@@ -59,6 +59,17 @@ def _v1(json: str) -> list[str]:
     ]
 
 
+def _v2(json: str) -> list[str]:
+    return [
+        # who writes a running run and when it last showed life: an interrupted run is told from a live one
+        "ALTER TABLE runs ADD COLUMN owner TEXT",
+        "ALTER TABLE runs ADD COLUMN heartbeat_at DOUBLE PRECISION",
+        # a paused run being continued is claimed, not deleted, so a claimant that dies releases it
+        "ALTER TABLE approvals ADD COLUMN claimed_by TEXT",
+        "ALTER TABLE approvals ADD COLUMN claimed_at DOUBLE PRECISION",
+    ]
+
+
 def _v3(json: str) -> list[str]:
     """The served runtime's tables (agno_nb.serve): API keys, the audit log, and run controls.
 
@@ -82,10 +93,11 @@ def _v3(json: str) -> list[str]:
     ]
 
 
-# Version 2 is reserved for the run lifecycle (issue 11). Versions are applied by number, whichever
-# are missing, so a store that got 3 before 2 existed still gets 2 when it arrives.
+# Applied by number, whichever are missing: a store that got one version before an earlier number existed
+# still gets that one when it arrives.
 MIGRATIONS: list[Migration] = [
     Migration(1, "sessions, runs, events, memories, approvals, checkpoints", _v1),
+    Migration(2, "run writers and heartbeats; claims of paused runs", _v2),
     Migration(3, "served runtime: api_keys, audit_log, run_controls", _v3),
 ]
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import ToolDefinitionError
 from .docstrings import parse_docstring
+from .result import ToolResult
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -293,6 +294,8 @@ def serialize_result(result: Any) -> str:
     """The text the model sees for a tool result."""
     if isinstance(result, str):
         return result
+    if isinstance(result, ToolResult):
+        return result.content
     if result is None:
         return "null"
     dump = getattr(result, "model_dump_json", None)

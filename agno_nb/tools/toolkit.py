@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Callable, Iterable
 
 from ..errors import ToolDefinitionError
 from .function import Function
 
-__all__ = ["Toolkit"]
+__all__ = ["Toolkit", "prepare_toolkits"]
 
 
 class Toolkit:
@@ -71,3 +72,18 @@ class Toolkit:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, tools={list(self.functions)})"
+
+
+async def prepare_toolkits(tools: Iterable[Any], resolved: dict[str, Function] | None) -> bool:
+    """Let toolkits that must connect before use (MCP: ``async def prepare()``) do so, concurrently.
+
+    Returns whether ``resolved`` (an agent's tools as it last resolved them) is out of date: a toolkit
+    connected for the first time, or its server now lists different tools.
+    """
+    kits = [t for t in tools if isinstance(t, Toolkit) and getattr(t, "prepare", None) is not None]
+    if not kits:
+        return False
+    await asyncio.gather(*(kit.prepare() for kit in kits))
+    if resolved is None:
+        return True
+    return any(resolved.get(name) is not fn for kit in kits for name, fn in kit.functions.items())

@@ -1,7 +1,8 @@
 """Running a workflow: one async generator of events, checkpointed after every top-level step.
 
-After each top-level step the store gets, in one go: the run row (status ``running``), the events so
-far, and a checkpoint (that step's output and the session_state). A process killed mid-run therefore
+After each top-level step the store gets the run row (status ``running``), the events so far (the
+run's recorder also writes them while the step goes on: ``storage.recorder``) and a checkpoint (that
+step's output and the session_state). A process killed mid-run therefore
 resumes from the last completed step (``Workflow.resume(run_id)``); a composite step (a Parallel, a
 Loop) that was interrupted runs again as a whole.
 """
@@ -36,8 +37,8 @@ class WorkflowRun:
     """The state of one workflow run (what a resume restores)."""
 
     __slots__ = ("workflow", "ref", "ctx", "store", "input", "outputs", "state", "last_content", "stopped",
-                 "pending", "decisions", "start_index", "run_span", "saved_rows", "saved_events", "created_at",
-                 "parent_span", "observers")
+                 "pending", "decisions", "start_index", "run_span", "first_seq", "recorder", "created_at",
+                 "parent_span", "observers", "state_base")
 
     def __init__(self, workflow: "Workflow", ref: RunRef, ctx: Any, store: Any, input: Any, state: dict[str, Any]):
         self.workflow = workflow
@@ -55,9 +56,12 @@ class WorkflowRun:
         self.decisions: dict[str, str] = {}
         self.start_index = 0
         self.run_span = new_span_id()
-        #: rows already in the store's events table (the next seq), and how many events they came from
-        self.saved_rows = 0
-        self.saved_events = 0
+        #: rows already in the store's events table (a resumed or continued run appends after them)
+        self.first_seq = 0
+        #: writes the run to the store while it goes on (``storage.recorder``); ``None`` without a store
+        self.recorder: Any = None
+        #: the session_state as the run found it (key -> JSON): saving writes only the keys it changed
+        self.state_base: dict[str, str] | None = None
         self.created_at = time.time()
         self.parent_span: str | None = None
         #: sinks of this run's events (the notebook's live trace), made in the caller's thread
@@ -67,28 +71,22 @@ class WorkflowRun:
         return StepInput(self.input, self.last_content, self.outputs, self.state, self.ctx)
 
 
-async def run_workflow(run: WorkflowRun, events_out: list[Event] | None = None,
-                       resumed: bool = False) -> AsyncIterator[Event]:
+async def run_workflow(run: WorkflowRun, resumed: bool = False) -> AsyncIterator[Event]:
     """Run (or resume) the workflow's top-level steps from ``run.start_index``."""
     ref, span = run.ref, run.run_span
-    produced: list[Event] = events_out if events_out is not None else []
-
-    def emit(event: Event) -> Event:
-        produced.append(event)
-        return event
 
     try:
         if resumed:
-            yield emit(RunContinued(ref, new_span_id(), span, [{"step": k, "decision": v}
-                                                               for k, v in run.decisions.items()]))
+            yield RunContinued(ref, new_span_id(), span, [{"step": k, "decision": v}
+                                                          for k, v in run.decisions.items()])
         else:
-            yield emit(RunStarted(ref, span, run.parent_span, "workflow", run.input))
+            yield RunStarted(ref, span, run.parent_span, "workflow", run.input)
         for index, step in enumerate(run.workflow.steps):
             if index < run.start_index:
                 continue
             async with aclosing(_run(step, run, span)) as stream:
                 async for event in stream:
-                    yield emit(event)
+                    yield event
             if run.pending:
                 from ..agent.hitl import PausedRun
 
@@ -96,51 +94,37 @@ async def run_workflow(run: WorkflowRun, events_out: list[Event] | None = None,
                                    {"outputs": {k: v.to_dict() for k, v in run.outputs.items()},
                                     "step_index": index, "last_content": _plain(run.last_content)},
                                    run.pending, 0, [], False, {}, 0, run.created_at)
-                yield emit(RunPaused(ref, new_span_id(), span, run.pending, paused))
+                yield RunPaused(ref, new_span_id(), span, run.pending, paused)
                 return
-            await _checkpoint(run, index, step, produced)
+            await _checkpoint(run, index, step)
             if run.stopped:
                 break
-        yield emit(RunCompleted(ref, span, run.parent_span, run.last_content,
-                                RunStatus.COMPLETED, "stopped early by a step" if run.stopped else None, [],
-                                run.state))
+        yield RunCompleted(ref, span, run.parent_span, run.last_content,
+                           RunStatus.COMPLETED, "stopped early by a step" if run.stopped else None, [], run.state)
     except asyncio.CancelledError as cancel:
         # As an agent run does: the stream ends with the cancellation (and its reason), then it proceeds.
         from ..agent.loop import cancel_reason
 
-        yield emit(RunCancelled(ref, span, run.parent_span, cancel_reason(cancel)))
+        yield RunCancelled(ref, span, run.parent_span, cancel_reason(cancel))
         raise
     except Exception as exc:
-        yield emit(RunError(ref, span, run.parent_span, exc, []))
+        yield RunError(ref, span, run.parent_span, exc, [])
 
 
-async def _checkpoint(run: WorkflowRun, index: int, step: Step, produced: list[Event]) -> None:
-    if run.store is None or run.parent_span is not None:  # nested workflows checkpoint with their parent
+async def _checkpoint(run: WorkflowRun, index: int, step: Step) -> None:
+    if run.recorder is None or run.parent_span is not None:  # nested workflows checkpoint with their parent
         return
-    from ..agent.persistence import event_rows
-    from ..run_output import RunOutput
-    from ..storage.records import RunRecord
-
-    partial = RunOutput(run.ref)
-    partial.events = produced[run.saved_events:]
-    rows = event_rows(partial, run.saved_rows)
     output = run.outputs.get(step.name)
-    record = RunRecord(run.ref.run_id, run.ref.session_id, component_type="workflow",
-                       component_id=run.workflow.id, component_name=run.workflow.name, user_id=run.ref.user_id,
-                       status="running", input=run.input, created_at=run.created_at)
 
-    def write() -> None:
-        run.store.save_run(record, rows, None, replace=True, count_run=False)
-        run.store.save_checkpoint(run.ref.run_id, index, step.name,
-                                  output=output.to_dict() if output else None,
-                                  state={"session_state": run.state, "last_content": _plain(run.last_content),
-                                         "outputs": {k: v.to_dict() for k, v in run.outputs.items()},
-                                         "stopped": run.stopped},
-                                  user_id=run.ref.user_id)
+    def save_checkpoint(store: Any) -> None:
+        store.save_checkpoint(run.ref.run_id, index, step.name,
+                              output=output.to_dict() if output else None,
+                              state={"session_state": run.state, "last_content": _plain(run.last_content),
+                                     "outputs": {k: v.to_dict() for k, v in run.outputs.items()},
+                                     "stopped": run.stopped},
+                              user_id=run.ref.user_id)
 
-    await asyncio.to_thread(write)
-    run.saved_rows += len(rows)
-    run.saved_events = len(produced)
+    await asyncio.to_thread(run.recorder.flush, save_checkpoint)
 
 
 async def _run(step: Step, run: WorkflowRun, parent: str) -> AsyncIterator[Event]:

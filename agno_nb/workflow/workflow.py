@@ -60,11 +60,15 @@ class Workflow:
     # ------------------------------------------------------------------------------------ runs
 
     def _new_run(self, input: Any, session_id: str | None, user_id: str | None,
-                 session_state: dict[str, Any] | None, run_id: str | None = None, observe: bool = True) -> WorkflowRun:
+                 session_state: dict[str, Any] | None, run_id: str | None = None, observe: bool = True,
+                 parent: Any = None) -> WorkflowRun:
         _check(self)  # steps may have changed since construction
         store = self.store()
         run_id = run_id or new_run_id()
-        session_id = session_id or self.session_id or (new_run_id() if store is not None else None)
+        session_id = session_id or self.session_id
+        if session_id is None and parent is None:
+            # As in Agno: the first run without a session id starts one, and the workflow keeps using it.
+            session_id = self.session_id = new_run_id()
         user_id = user_id or self.user_id
         state = copy.deepcopy(self.session_state or {})
         state.update(copy.deepcopy(session_state or {}))
@@ -82,28 +86,37 @@ class Workflow:
 
     async def _events(self, run: WorkflowRun, resumed: bool, out: RunOutput | None = None,
                       count: bool | None = None) -> AsyncIterator[Event]:
-        """The run's events; saved at the end. ``count``: whether this save counts the run in its session
-        (default: a new run does, a continuation of a paused one does not)."""
+        """The run's events; recorded while they come and saved at the end. ``count``: whether this save
+        counts the run in its session (default: a new run does, a continuation of a paused one does not)."""
         out = out if out is not None else RunOutput(run.ref)
         count = (not resumed) if count is None else count
-        if run.store is not None and not resumed and run.parent_span is None:
-            await self._load_state(run)
-        produced: list[Event] = []
-        observers = run.observers
+        if run.store is not None:
+            if not resumed and run.parent_span is None:
+                await self._load_state(run)
+            run.recorder = self._recorder(run)
+        observers, recorder, ref = run.observers, run.recorder, run.ref
         try:
-            async for event in run_workflow(run, produced, resumed):
+            async for event in run_workflow(run, resumed):
+                if recorder is not None and event.ref is ref:
+                    recorder.place(event)
                 out.apply(event)
                 if observers:
                     notify(observers, event)
                 yield event
         finally:
-            if run.store is not None:
-                await self._save(run, out, produced, resumed, count and run.parent_span is None)
+            if recorder is not None:
+                await self._save(run, out, resumed, count and run.parent_span is None)
 
     async def _load_state(self, run: WorkflowRun) -> None:
+        from ..agent.persistence import snapshot_state
+        from ..storage.access import check_session_access
         from ..storage.records import SessionRecord
 
         session = await asyncio.to_thread(run.store.get_session, run.ref.session_id)
+        check_session_access(session, run.ref.user_id, run.ref.session_id)
+        # What the run's changes are measured against: the stored state (a new session is stored as the
+        # run starts, so there it is the run's whole initial state).
+        run.state_base = snapshot_state(run.state if session is None else session.state)
         if session is None:  # the workflow's session, before any agent step could claim it
             await asyncio.to_thread(run.store.save_session, SessionRecord(
                 run.ref.session_id, "workflow", self.id, run.ref.user_id, state=run.state))
@@ -112,33 +125,46 @@ class Workflow:
             run.state.clear()
             run.state.update(merged)
 
-    async def _save(self, run: WorkflowRun, out: RunOutput, produced: list[Event], resumed: bool,
-                    count: bool) -> None:
-        from ..agent.persistence import event_rows
-        from ..storage.records import RunRecord, SessionRecord
+    def _recorder(self, run: WorkflowRun) -> Any:
+        from ..storage.recorder import RunRecorder
+        from ..storage.records import RunRecord
 
-        partial = RunOutput(run.ref)
-        partial.events = produced[run.saved_events:]
-        rows = event_rows(partial, run.saved_rows)
-        status = out.status if out.status != RunStatus.RUNNING else RunStatus.CANCELLED
         record = RunRecord(run.ref.run_id, run.ref.session_id, parent_run_id=run.ref.parent_run_id,
-                           component_type="workflow", component_id=self.id,
-                           component_name=self.name, user_id=run.ref.user_id, status=status, input=run.input,
-                           content=out.content, metrics=out.metrics.to_dict(),
-                           error=out.status_reason if status not in (RunStatus.COMPLETED, RunStatus.PAUSED) else None,
+                           component_type="workflow", component_id=self.id, component_name=self.name,
+                           user_id=run.ref.user_id, status=RunStatus.RUNNING, input=run.input,
                            created_at=run.created_at)
-        session = SessionRecord(run.ref.session_id, "workflow", self.id, run.ref.user_id, state=run.state)
+        recorder = RunRecorder(run.store, record, first_seq=run.first_seq)
+        recorder.start()
+        return recorder
 
-        def write() -> None:
-            # a nested workflow's session row is its parent's to write
-            run.store.save_run(record, rows, session if run.parent_span is None else None, replace=True,
-                               count_run=count)
+    async def _save(self, run: WorkflowRun, out: RunOutput, resumed: bool, count: bool) -> None:
+        from ..agent.persistence import finish_recording
+        from ..storage.records import SessionRecord
+
+        recorder = run.recorder
+        record = recorder.record
+        status = out.status if out.status != RunStatus.RUNNING else RunStatus.CANCELLED
+        record.status, record.content, record.metrics = status, out.content, out.metrics.to_dict()
+        record.error = out.status_reason if status not in (RunStatus.COMPLETED, RunStatus.PAUSED) else None
+        session = SessionRecord(run.ref.session_id, "workflow", self.id, run.ref.user_id, state=run.state)
+        nested = run.parent_span is not None  # a nested workflow's session row is its parent's to write
+
+        def write(rows: list[tuple], on_record: bool) -> None:
+            run.store.save_run(record, rows, None if nested else session, replace=True, count_run=count,
+                               state_base=None if nested else run.state_base)
             if status == RunStatus.PAUSED and out.paused is not None:
+                out.paused.event_count = recorder.next_seq
                 run.store.save_approval(run.ref.run_id, session_id=run.ref.session_id, user_id=run.ref.user_id,
                                         component_id=self.id, requirements=[r.to_dict() for r in out.requirements],
                                         state=out.paused.to_dict())
+            elif resumed:
+                run.store.delete_approval(run.ref.run_id)
 
-        await asyncio.to_thread(write)
+        before = len(out.events)
+        await finish_recording(recorder, write, out, run.ref)
+        if run.observers:
+            for event in out.events[before:]:
+                notify(run.observers, event)
 
     def run(self, input: Any = None, *, stream: bool = False, session_id: str | None = None,
             user_id: str | None = None, session_state: dict[str, Any] | None = None) -> Any:
@@ -159,7 +185,7 @@ class Workflow:
                        session_state: dict[str, Any] | None) -> AsyncIterator[Event]:
         """This workflow as a step of another: a nested run sharing the parent's state and store."""
         # No observers of its own: the parent's see these events through the parent's stream.
-        run = self._new_run(input, parent.session_id, parent.user_id, None, observe=False)
+        run = self._new_run(input, parent.session_id, parent.user_id, None, observe=False, parent=parent)
         run.ref.parent_run_id = parent.run_id
         run.parent_span = parent_span
         run.store = store
@@ -170,20 +196,23 @@ class Workflow:
 
     # --------------------------------------------------------------------- resume and continue
 
-    def resume(self, run_id: str, *, stream: bool = False) -> Any:
-        """Continue a run that stopped mid-way (its process died) from the last completed top-level step."""
-        run = self._restore(run_id)
+    def resume(self, run_id: str, *, stream: bool = False, user_id: str | None = None) -> Any:
+        """Continue a run that stopped mid-way (its process died) from the last completed top-level step.
+
+        A run whose process is still alive is refused; so is another user's run (``user_id``: whose)."""
+        run = self._restore(run_id, user_id or self.user_id)
         # A run that died was never counted in its session (only the final save counts): count it now.
         if stream:
             return iterate_sync(self._events(run, True, count=True))
         return run_sync(self._collect(run, resumed=True, count=True))
 
-    def aresume(self, run_id: str, *, stream: bool = False) -> Any:
+    def aresume(self, run_id: str, *, stream: bool = False, user_id: str | None = None) -> Any:
         """``resume`` for async code: awaitable ``RunOutput``, or an async iterator with ``stream=True``."""
-        run = self._restore(run_id)
+        run = self._restore(run_id, user_id or self.user_id)
         return self._events(run, True, count=True) if stream else self._collect(run, resumed=True, count=True)
 
-    def _restore(self, run_id: str) -> WorkflowRun:
+    def _restore(self, run_id: str, user_id: str | None) -> WorkflowRun:
+        from ..storage.access import check_owner
         from ..storage.base import NotFoundError
 
         store = self.store()
@@ -192,9 +221,10 @@ class Workflow:
         record = store.get_run(run_id)
         if record is None or record.component_id != self.id:
             raise NotFoundError(f"No run {run_id!r} of workflow {self.name!r} in {store.location}.")
-        if record.status in (RunStatus.COMPLETED, RunStatus.PAUSED):
-            raise ConfigurationError(f"Run {run_id} is {record.status}; "
-                                     + ("use continue_run." if record.status == RunStatus.PAUSED else "nothing to resume."))
+        check_owner(record.user_id, user_id, f"Run {run_id!r}")
+        if record.status in (RunStatus.COMPLETED, RunStatus.PAUSED, RunStatus.RUNNING):
+            hint = {RunStatus.PAUSED: "use continue_run.", RunStatus.RUNNING: "its process is still running it."}
+            raise ConfigurationError(f"Run {run_id} is {record.status}; " + hint.get(record.status, "nothing to resume."))
         run = self._new_run(record.input, record.session_id, record.user_id, None, run_id)
         run.created_at = record.created_at
         checkpoints = store.load_checkpoints(run_id)
@@ -206,46 +236,51 @@ class Workflow:
             run.last_content = last.get("last_content")
             run.start_index = checkpoints[-1]["step_index"] + 1
         stored = store.get_events(run_id)
-        run.saved_rows = len(stored)
+        run.first_seq = (max(e["seq"] for e in stored) + 1) if stored else 0
         started = next((e for e in stored if e["type"] == "RunStarted"), None)
         if started is not None:  # the resumed part hangs off the same run span
             run.run_span = started["span_id"]
         return run
 
-    def continue_run(self, run: Any, requirements: list[Any] | None = None, *, stream: bool = False) -> Any:
-        """Continue a paused run once each waiting step is confirmed or rejected (RunOutput or run id)."""
-        restored = self._paused_run(run, requirements)
+    def continue_run(self, run: Any, requirements: list[Any] | None = None, *, stream: bool = False,
+                     user_id: str | None = None) -> Any:
+        """Continue a paused run once each waiting step is confirmed or rejected (RunOutput or run id;
+        by id, only the run's own user may continue it: ``user_id``)."""
+        restored = self._paused_run(run, requirements, user_id)
         if stream:
             return iterate_sync(self._events(restored, True))
         return run_sync(self._collect(restored, resumed=True))
 
-    def acontinue_run(self, run: Any, requirements: list[Any] | None = None, *, stream: bool = False) -> Any:
+    def acontinue_run(self, run: Any, requirements: list[Any] | None = None, *, stream: bool = False,
+                      user_id: str | None = None) -> Any:
         """``continue_run`` for async code: awaitable ``RunOutput``, or an async iterator with ``stream=True``."""
-        restored = self._paused_run(run, requirements)
+        restored = self._paused_run(run, requirements, user_id)
         return self._events(restored, True) if stream else self._collect(restored, resumed=True)
 
-    def _paused_run(self, run: Any, requirements: list[Any] | None) -> WorkflowRun:
+    def _paused_run(self, run: Any, requirements: list[Any] | None, user_id: str | None) -> WorkflowRun:
         """Claim a paused run and restore it with the decisions applied."""
         from ..agent.hitl import PausedRun, check_resolved
+        from ..storage.access import check_owner
+        from ..storage.base import NotFoundError
 
         store = self.store()
         if isinstance(run, RunOutput):
             if run.paused is None:
                 raise ConfigurationError(f"Run {run.run_id} is not paused (status {run.status!r}).")
             paused = run.paused
-            if paused.continued or (store is not None and store.get_approval(paused.run_id) is None):
+            if paused.continued:
                 raise ConfigurationError(f"Run {paused.run_id} was already continued; a paused run goes on once.")
         else:
-            approval = store.take_approval(run) if store is not None else None
+            approval = store.get_approval(run) if store is not None else None
             if approval is None:
-                from ..storage.base import NotFoundError
-
                 raise NotFoundError(f"No paused run {run!r} of workflow {self.name!r} to continue.")
+            check_owner(approval["user_id"], user_id or self.user_id, f"Run {run!r}")
             paused = PausedRun.from_dict(approval["state"])
         decisions = check_resolved(list(requirements if requirements is not None else paused.requirements),
                                    paused.requirements)
-        if isinstance(run, RunOutput) and store is not None:
-            store.take_approval(paused.run_id)
+        if store is not None and store.take_approval(paused.run_id) is None:
+            raise ConfigurationError(f"Run {paused.run_id} was already continued, or is being continued by a "
+                                     f"process that is still running; a paused run goes on once.")
         paused.continued = True
         restored = self._new_run(paused.input, paused.session_id, paused.user_id, None, paused.run_id)
         restored.run_span = paused.run_span
@@ -257,8 +292,7 @@ class Workflow:
         restored.start_index = paused.context.get("step_index", 0)
         restored.decisions = {d.tool_name: ("confirmed" if d.decision == "confirmed" else
                                             f"rejected: {d.reason or 'no reason given'}") for d in decisions}
-        if store is not None:
-            restored.saved_rows = len(store.get_events(paused.run_id))
+        restored.first_seq = paused.event_count or 0
         return restored
 
     def audit_trail(self, run_id: str) -> "pandas.DataFrame":
