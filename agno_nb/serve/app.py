@@ -69,6 +69,8 @@ def create_app(*, agents: Iterable["Agent"] = (), teams: Iterable["Team"] = (),
     components = Components(agents, teams, workflows)
     store, owns_store = _app_store(db, components)
     _bind_store(components, store)
+    if store is not None:
+        store.record_after = 0.0  # a served run is on record at once: other replicas can see, tail, cancel it
     components.check()
     if auth is None:
         auth = Auth.from_env(api_keys=store is not None)

@@ -57,14 +57,14 @@ class Component:
         return self.obj.arun(input, stream=stream, session_id=session_id, user_id=user_id, context=context,
                              session_state=session_state, run_id=run_id, **groups)
 
-    def continue_run(self, run: Any, requirements: list[Any], *, stream: bool) -> Any:
-        """Continue a paused run (a ``RunOutput`` kept in memory, or a run id in the store)."""
-        return self.obj.acontinue_run(run, requirements, stream=stream)
+    def continue_run(self, run: Any, requirements: list[Any], *, stream: bool, user_id: str | None) -> Any:
+        """Continue a paused run (a ``RunOutput`` kept in memory, or a run id in the store) as ``user_id``."""
+        return self.obj.acontinue_run(run, requirements, stream=stream, user_id=user_id)
 
-    def resume(self, run_id: str, *, stream: bool) -> Any:
+    def resume(self, run_id: str, *, stream: bool, user_id: str | None) -> Any:
         if self.kind != "workflow":
             raise HTTPError(404, f"Only workflows resume from checkpoints; {self.kind} {self.id!r} has none.")
-        return self.obj.aresume(run_id, stream=stream)
+        return self.obj.aresume(run_id, stream=stream, user_id=user_id)
 
     def store(self) -> "Store | None":
         return self.obj.store()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import (AgnoNBError, ConfigurationError, InputValidationError, ModelError,
+from ..errors import (AccessDeniedError, AgnoNBError, ConfigurationError, InputValidationError, ModelError,
                       TemplateVariableError)
 
 __all__ = ["HTTPError", "http_error_for"]
@@ -40,6 +40,8 @@ def http_error_for(exc: BaseException) -> HTTPError:
     message = one_line(str(exc) or type(exc).__name__)
     if isinstance(exc, NotFoundError):
         return HTTPError(404, message)
+    if isinstance(exc, AccessDeniedError):  # another user's: as if it did not exist
+        return HTTPError(404, "Not found among yours: it does not exist or belongs to another user.")
     if isinstance(exc, (StoreConnectionError, StoreLockedError)):
         return HTTPError(503, f"The store is unavailable: {message}", headers={"Retry-After": "1"})
     if isinstance(exc, StoreError):

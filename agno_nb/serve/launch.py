@@ -52,9 +52,8 @@ async def check_session(state: "ServeState", component: "Component", session_id:
         raise http_error_for(exc) from None
     if session is None:
         return
-    if session.user_id is not None and session.user_id != user_id:
-        raise HTTPError(403, f"Session {session_id!r} belongs to another user; omit session_id to start a new "
-                             f"session, or use one of yours.")
+    if session.user_id is not None and session.user_id != user_id:  # not yours: as if it did not exist
+        raise HTTPError(404, f"No session {session_id!r} among yours; omit session_id to start a new one.")
     if session.component_id not in (None, component.id):
         raise HTTPError(409, f"Session {session_id!r} belongs to {session.session_type} {session.component_id!r}, "
                              f"not {component.kind} {component.id!r}; omit session_id to start a new session.")
@@ -100,20 +99,20 @@ async def first_event(live: "LiveRun") -> None:
         raise http_error_for(live.error)
 
 
-def sse_response(state: "ServeState", live: "LiveRun", *, after: int = -1,
+def sse_response(state: "ServeState", live: "LiveRun", *, start: int = 0,
                  transform: Callable[["LiveRun", int], AsyncIterator[bytes]] | None = None) -> Any:
-    """The run's events as an SSE response (``transform`` makes another wire format of them)."""
+    """The run's events from index ``start`` as an SSE response (``transform``: another wire format)."""
     from starlette.responses import StreamingResponse
 
-    body = transform(live, after) if transform is not None else _frames(state, live, after)
+    body = transform(live, start) if transform is not None else _frames(state, live, start)
     headers = {**SSE_HEADERS, "X-Run-Id": live.run_id}
     if live.session_id:
         headers["X-Session-Id"] = live.session_id
     return StreamingResponse(_counted(state, body), media_type=MEDIA_TYPE, headers=headers)
 
 
-async def _frames(state: "ServeState", live: "LiveRun", after: int) -> AsyncIterator[bytes]:
-    async for chunk in live.stream(after, state.settings.sse_ping_interval, lambda: False):
+async def _frames(state: "ServeState", live: "LiveRun", start: int) -> AsyncIterator[bytes]:
+    async for chunk in live.stream(start, state.settings.sse_ping_interval, lambda: False):
         yield chunk
     if not live.ended_with_event:
         # The run ended outside its stream (a failure the loop could not turn into an event): say so.

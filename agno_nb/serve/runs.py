@@ -19,7 +19,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable
 
 from ..run_events import Event, RunOutput, RunRef
-from .sse import PING, TERMINAL, encode_event
+from .sse import PING, TERMINAL, WHOLE, Position, encode_event
 
 if TYPE_CHECKING:
     from ..storage.base import Store
@@ -29,13 +29,15 @@ if TYPE_CHECKING:
 __all__ = ["LiveRun", "RunManager"]
 
 _log = logging.getLogger("agno_nb.serve")
+#: seconds between sweeps for runs whose replica died
+REAP_INTERVAL = 30.0
 
 
 class LiveRun:
     """One run of this replica: its task, its events so far, and who waits for more."""
 
-    __slots__ = ("run_id", "component", "user_id", "session_id", "task", "events", "frames", "done", "error",
-                 "cancel_reason", "started", "ended", "retain", "result", "_changed", "_timer")
+    __slots__ = ("run_id", "component", "user_id", "session_id", "task", "events", "frames", "keys", "done",
+                 "error", "cancel_reason", "started", "ended", "retain", "result", "base", "_changed", "_timer")
 
     def __init__(self, run_id: str, component: "Component", user_id: str | None, session_id: str | None,
                  retain: bool):
@@ -47,6 +49,10 @@ class LiveRun:
         self.events: list[Event] = []
         #: SSE frames of ``events``, encoded on first demand and shared by every stream of the run
         self.frames: list[bytes] = []
+        #: each event's position (``Position.key``), labelled in order on first demand
+        self.keys: list[tuple[int, int, int]] = []
+        #: the first stored row of this stretch of the run (a continued run goes on from its pause)
+        self.base = 0
         self.done = False
         #: an exception that ended the run before its stream began (bad session, store down)
         self.error: BaseException | None = None
@@ -64,7 +70,10 @@ class LiveRun:
 
     def observe(self, event: Event) -> None:
         """The run observer: called for every event of the run, in order."""
-        self.events.append(event)
+        events = self.events
+        if not events and event.seq is not None:
+            self.base = event.seq  # a continued run's first event goes on from its earlier rows
+        events.append(event)
         self._wake()
 
     def _wake(self) -> None:
@@ -126,36 +135,63 @@ class LiveRun:
         done, _ = await asyncio.wait((self._changed,), timeout=timeout)
         return bool(done)
 
+    def _label(self, upto: int) -> None:
+        """Give events ``[len(keys), upto)`` their positions (see ``sse.Position``)."""
+        keys, events = self.keys, self.events
+        last = keys[-1] if keys else (self.base - 1, WHOLE, 0)
+        for index in range(len(keys), upto):
+            event = events[index]
+            if event.seq is None:  # a run without a store: positions in this replica's memory
+                last = (self.base + index, WHOLE, 0)
+            elif event.ref.run_id == self.run_id:
+                last = (event.seq, event.end if event.end is not None else WHOLE, 0)
+            else:  # a nested run's event: after the last own one
+                last = (last[0], last[1], last[2] + 1)
+            keys.append(last)
+
     def frame(self, index: int) -> bytes:
         frames = self.frames
+        if len(frames) <= index:
+            self._label(index + 1)
         while len(frames) <= index:
             position = len(frames)
             event = self.events[position]
             metrics = None
             if event.ref.run_id == self.run_id and isinstance(event, TERMINAL):
                 metrics = self.output().metrics.to_dict()
-            frames.append(encode_event(event, position, metrics))
+            seq, end, nested = self.keys[position]
+            frames.append(encode_event(event, str(Position(seq, end, nested)), metrics))
         return frames[index]
 
-    async def batches(self, after: int, ping_interval: float,
+    def index_after(self, position: Position | None) -> int | None:
+        """The first buffered event after ``position``; ``None`` if this buffer does not reach back there."""
+        if position is None:
+            return 0 if self.base == 0 else None
+        if position.seq < self.base - 1:
+            return None
+        self._label(len(self.events))
+        key = position.key
+        return next((i for i, k in enumerate(self.keys) if k > key), len(self.keys))
+
+    async def batches(self, start: int, ping_interval: float,
                       closing: Callable[[], bool]) -> AsyncIterator[tuple[int, int] | None]:
-        """Ranges ``(start, end)`` of new event positions after ``after``, live until the run ends;
-        ``None`` when nothing happened for ``ping_interval`` seconds (time for a keep-alive)."""
-        position = after + 1
+        """Ranges ``(first, end)`` of event indexes from ``start`` on, live until the run ends; ``None``
+        when nothing happened for ``ping_interval`` seconds (time for a keep-alive)."""
+        index = start
         while True:
             count = len(self.events)
-            if position < count:
-                yield position, count
-                position = count
+            if index < count:
+                yield index, count
+                index = count
                 continue
             if self.done or closing():
                 return
             if not await self._next_change(ping_interval):
                 yield None
 
-    async def stream(self, after: int, ping_interval: float, closing: Callable[[], bool]) -> AsyncIterator[bytes]:
-        """SSE frames of the events after position ``after``, live until the run ends."""
-        async for batch in self.batches(after, ping_interval, closing):
+    async def stream(self, start: int, ping_interval: float, closing: Callable[[], bool]) -> AsyncIterator[bytes]:
+        """SSE frames of the events from index ``start`` on, live until the run ends."""
+        async for batch in self.batches(start, ping_interval, closing):
             yield PING if batch is None else b"".join(self.frame(i) for i in range(*batch))
 
 
@@ -275,7 +311,18 @@ class RunManager:
             self._poller = asyncio.get_running_loop().create_task(self._poll_controls(), name="agno_nb run controls")
 
     async def _poll_controls(self) -> None:
+        """Cancel requests for our runs (every ``control_poll_interval``), and now and then mark the runs of
+        dead replicas ``interrupted`` in the store (``Store.reap_interrupted``)."""
+        next_reap = 0.0
         while True:
+            if time.monotonic() >= next_reap:
+                next_reap = time.monotonic() + REAP_INTERVAL
+                try:
+                    dead = await asyncio.to_thread(self.store.reap_interrupted)
+                    if dead:
+                        _log.info("agno_nb: %d run(s) of a dead process marked interrupted", len(dead))
+                except Exception as exc:  # the store is down: try again later
+                    _log.warning("agno_nb: cannot mark interrupted runs: %s", exc)
             await asyncio.sleep(self.control_poll_interval)
             if not self.live:
                 continue

@@ -399,10 +399,11 @@ class Store:
                         f"{order} LIMIT {int(limit)} OFFSET {int(offset)}", params)
             return [_run_record(row) for row in cur.fetchall()]
 
-    def get_events(self, run_id: str) -> list[dict[str, Any]]:
-        """The run's events in order, as dicts (``payload`` decoded)."""
+    def get_events(self, run_id: str, *, from_seq: int = 0) -> list[dict[str, Any]]:
+        """The run's events in order (from row ``from_seq`` on), as dicts (``payload`` decoded)."""
         with self.transaction() as cur:
-            cur.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE run_id = ? ORDER BY seq", [run_id])
+            cur.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE run_id = ? AND seq >= ? ORDER BY seq",
+                        [run_id, from_seq])
             rows = cur.fetchall()
         return [{**dict(zip(EVENT_COLUMNS, row)), "payload": from_json(row[6])} for row in rows]
 

@@ -9,11 +9,12 @@ __all__ = ["install_routes"]
 
 
 def install_routes(app: Any) -> None:
-    from . import data, openai, system
+    from . import data, events, openai, system
     from .components import component_router
 
     app.include_router(system.router)
     for kind in ("agent", "team", "workflow"):
         app.include_router(component_router(kind))
     app.include_router(data.router)
+    app.include_router(events.router)
     app.include_router(openai.router)

@@ -81,7 +81,7 @@ def component_router(kind: str) -> APIRouter:
         requirements = _apply(pending, decisions)
         live = state.runs.register(run_id, component, owner, None, retain=stream or background)
         try:
-            work = component.continue_run(target, requirements, stream=stream)
+            work = component.continue_run(target, requirements, stream=stream, user_id=owner)
         except Exception as exc:
             state.runs.abandon(live)
             raise _claim_error(component, run_id, exc) from None
@@ -110,7 +110,7 @@ def component_router(kind: str) -> APIRouter:
             owner = await _resumable(state, component, run_id, who)
             live = state.runs.register(run_id, component, owner, None, retain=stream or background)
             try:
-                work = component.resume(run_id, stream=stream)
+                work = component.resume(run_id, stream=stream, user_id=owner)
             except Exception as exc:
                 state.runs.abandon(live)
                 raise http_error_for(exc) from None

@@ -102,7 +102,7 @@ async def chat_completions(request: Request, who: Principal = Depends(principal)
     if stream:
         await first_event(live)
         include_usage = bool(options.get("include_usage"))
-        return sse_response(state, live, transform=lambda run, after: _chunks(state, run, component, include_usage))
+        return sse_response(state, live, transform=lambda run, start: _chunks(state, run, component, include_usage))
     out = await await_output(live)
     if out.status == "error":
         raise HTTPError(502, f"The run failed: {out.status_reason}", code="run_error")
@@ -213,7 +213,7 @@ async def _chunks(state: Any, live: Any, component: Component, include_usage: bo
     streamed: list[str] = []
     usage = {"prompt_tokens": 0, "completion_tokens": 0}
     ended = False
-    async for batch in live.batches(-1, state.settings.sse_ping_interval, lambda: False):
+    async for batch in live.batches(0, state.settings.sse_ping_interval, lambda: False):
         if batch is None:
             yield b": ping\n\n"
             continue
