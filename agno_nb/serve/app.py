@@ -226,6 +226,9 @@ def _lifespan(state: ServeState) -> Any:
         state.audit.start()
         state.runs.start_polling()
         restore = _chain_signals(loop, state)
+        stack = contextlib.AsyncExitStack()
+        for context in state.lifespans:
+            await stack.enter_async_context(context)
         if state.store is not None:
             try:  # connect (and migrate) now, so the first request does not pay for it
                 await asyncio.to_thread(state.store.schema_version)
@@ -239,6 +242,7 @@ def _lifespan(state: ServeState) -> Any:
             await state.draining
             await state.runs.close()
             await state.audit.close()
+            await stack.aclose()
             remove_run_observer(state.runs.observer_for)
             if state.owns_store and state.store is not None:
                 await asyncio.to_thread(state.store.close)

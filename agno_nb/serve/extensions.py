@@ -12,6 +12,8 @@ ASGI app (``app.mount("/mcp", ...)``). Register it once, by name, when its modul
     register_routes("knowledge", knowledge_routes)
 
 ``create_app`` installs every registered provider, then those passed as ``create_app(routes=[...])``.
+A provider that needs something running for the app's lifetime (a session manager) appends an async
+context manager to ``state.lifespans``; the app enters it at startup and leaves it at shutdown.
 What a provider needs from ``create_app``'s arguments (``knowledge=[...]``) is in ``state.extras``; an
 argument that no installed provider claims is refused, so nothing is silently ignored.
 """

@@ -47,6 +47,9 @@ class ServeState:
         self.draining: asyncio.Task | None = None
         #: the event loop serving the app (set at startup), for threads that need to reach it
         self.loop: asyncio.AbstractEventLoop | None = None
+        #: async context managers entered for the app's lifetime (route providers add theirs: an MCP
+        #: session manager, a knowledge client)
+        self.lifespans: list[Any] = []
 
     def require_store(self, what: str) -> "Store":
         if self.store is None:
