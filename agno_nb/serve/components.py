@@ -180,7 +180,7 @@ def _model_id(agent: Agent) -> str | None:
 
 
 def _tool(fn: Any) -> dict[str, Any]:
-    info = {"name": fn.name, "description": fn.description}
+    info = {"name": fn.name, "description": fn.schema["function"].get("description")}
     for flag in ("requires_confirmation", "requires_user_input", "external_execution"):
         if getattr(fn, flag, False):
             info[flag] = True

@@ -116,9 +116,12 @@ async def _frames(state: "ServeState", live: "LiveRun", start: int) -> AsyncIter
         yield chunk
     if not live.ended_with_event:
         # The run ended outside its stream (a failure the loop could not turn into an event): say so.
-        reason = live.cancel_reason or (f"{type(live.error).__name__}: {live.error}" if live.error else "ended")
-        kind = "RunCancelled" if live.error is None else "RunError"
-        yield encode_frame(kind, None, {"type": kind, "run_id": live.run_id, "error": reason})
+        if live.error is None:
+            yield encode_frame("RunCancelled", None, {"type": "RunCancelled", "run_id": live.run_id,
+                                                      "reason": live.cancel_reason or "the run was cancelled"})
+        else:
+            yield encode_frame("RunError", None, {"type": "RunError", "run_id": live.run_id,
+                                                  "error": str(live.error), "error_type": type(live.error).__name__})
 
 
 async def _counted(state: "ServeState", body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
