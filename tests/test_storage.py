@@ -481,6 +481,19 @@ def test_a_nul_character_in_a_message_does_not_lose_the_write(backend, tmp_path,
         store.close()
 
 
+@pytest.mark.parametrize("backend", ["duckdb", "postgres"])
+def test_text_that_spells_a_nul_escape_is_kept_as_written(backend, tmp_path, request):
+    store = make_store(backend, tmp_path, request)
+    try:
+        # a user who types the six characters \u0000 (found by the served app's schemathesis run)
+        typed = ["\\u0000", "a\\\\u0000b", "\\\x00"]
+        store.save_run(run("r1", "s1", created_at=1.0, messages=[{"role": "user", "content": t} for t in typed]),
+                       [ev("r1", 0)], SessionRecord("s1"))
+        assert [m["content"] for m in store.get_run("r1").messages] == ["\\u0000", "a\\\\u0000b", "\\\ufffd"]
+    finally:
+        store.close()
+
+
 def test_concurrent_writes_from_threads_on_one_store(store):
     def write(worker: int) -> None:
         for i in range(10):

@@ -107,10 +107,12 @@ def create_app(*, agents: Iterable["Agent"] = (), teams: Iterable["Team"] = (),
                   description="Agents, teams and workflows served by agno_nb. Authenticate with "
                               "`Authorization: Bearer <API key or JWT>` when auth is on.")
     app.state.agno = state
+    if auth is None:
+        _without_security(app)
     _install_errors(app)
     from .routes import install_routes
 
-    install_routes(app)
+    install_routes(app, components)
     for provider in [*route_providers().values(), *routes]:
         provider(app, state)
     if settings.cors_origins:
@@ -166,6 +168,24 @@ def _bind_store(components: Components, store: "Store | None") -> None:
             raise ConfigurationError(
                 f"{component.kind} {component.id!r} writes to {own.location}, but the app reads {store.location}: "
                 f"one store per app (drop the component's db= or pass the same store to create_app).")
+
+
+def _without_security(app: FastAPI) -> None:
+    """With auth off, the OpenAPI document promises no credentials (none are checked)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            for path in schema.get("paths", {}).values():
+                for operation in path.values():
+                    if isinstance(operation, dict):
+                        operation.pop("security", None)
+            schema.get("components", {}).pop("securitySchemes", None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 # ------------------------------------------------------------------------------------------ errors

@@ -104,8 +104,9 @@ def openapi_body(model: type[BaseModel], *, form: bool = True) -> dict[str, Any]
     content: dict[str, Any] = {"application/json": {"schema": schema}}
     if form:
         fields = {name: _form_field(name, prop) for name, prop in schema["properties"].items()}
-        form_schema = {"type": "object", "properties": fields, "required": schema.get("required", [])}
-        multipart = {"type": "object", "required": schema.get("required", []),
+        form_schema = {"type": "object", "properties": fields, "required": schema.get("required", []),
+                       "additionalProperties": False}
+        multipart = {"type": "object", "required": schema.get("required", []), "additionalProperties": False,
                      "properties": {**fields, "files": {"type": "array", "items": {"type": "string", "format": "binary"},
                                                         "description": "Images, audio, video or documents."}}}
         content["application/x-www-form-urlencoded"] = {"schema": form_schema}
@@ -122,5 +123,28 @@ def _form_field(name: str, prop: dict[str, Any]) -> dict[str, Any]:
         return {"type": "string", "description": f"{prop.get('description', '')} (JSON text)".strip()}
     return {"type": "string", "description": prop.get("description", "")}
 
+
+#: one SSE event's ``data``: the event as JSON (header fields, then its own)
+EVENT_SCHEMA = {"type": "object", "required": ["type", "run_id"],
+                "properties": {"type": {"type": "string", "description": "The event type (also its `event:` line)."},
+                               "run_id": {"type": "string"}}}
+STREAM_DOC = {"text/event-stream": {"schema": EVENT_SCHEMA,
+                                    "example": "event: RunContentDelta\nid: 3.5\ndata: {\"type\": \"RunContentDelta\", "
+                                               "\"run_id\": \"...\", \"content\": \"Hello\"}\n\n"}}
+
+class OpenAIErrorBody(BaseModel):
+    message: str
+    type: str
+    param: str | None = None
+    code: str | None = None
+
+
+class OpenAIError(BaseModel):
+    """The OpenAI error shape (what the ``openai`` SDK reads)."""
+
+    error: OpenAIErrorBody
+
+
+OPENAI_ERRORS = {code: {"model": OpenAIError} for code in (400, 401, 403, 404, 409, 413, 415, 422, 502, 503, 504)}
 
 ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 415, 422, 503)}

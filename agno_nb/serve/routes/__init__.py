@@ -8,13 +8,13 @@ from typing import Any
 __all__ = ["install_routes"]
 
 
-def install_routes(app: Any) -> None:
+def install_routes(app: Any, components: Any) -> None:
     from . import data, events, openai, system
     from .components import component_router
 
     app.include_router(system.router)
     for kind in ("agent", "team", "workflow"):
-        app.include_router(component_router(kind))
+        app.include_router(component_router(kind, sorted(components.by_kind[kind])))
     app.include_router(data.router)
     app.include_router(events.router)
     app.include_router(openai.router)

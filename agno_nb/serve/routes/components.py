@@ -26,21 +26,20 @@ from ..deps import check_id, json_response, parse_bool, parse_object, principal,
 from ..errors import HTTPError, http_error_for
 from ..launch import RunParams, await_output, first_event, sse_response, start_run
 from ..payloads import run_payload
-from ..schemas import DECISIONS, ERRORS, Accepted, ContinueRequest, RunRequest, RunResponse, openapi_body
+from ..schemas import DECISIONS, ERRORS, STREAM_DOC, Accepted, ContinueRequest, RunRequest, RunResponse, openapi_body
 from ..state import ServeState, state_of
 
 __all__ = ["component_router"]
 
 _RUN_FIELDS = set(RunRequest.model_fields)
-_STREAM_DOC = {"text/event-stream": {"schema": {"type": "string"},
-                                     "example": "event: RunContentDelta\nid: 3\ndata: {\"content\": \"Hi\"}\n\n"}}
 
 
-def component_router(kind: str) -> APIRouter:
+def component_router(kind: str, ids: list[str]) -> APIRouter:
+    """The routes of one kind; ``ids`` (the served ones) document the id parameter as an enum."""
     plural = KINDS[kind]
     key = f"{kind}_id"
     router = APIRouter(prefix=f"/{plural}", tags=[plural.capitalize()])
-    _id = Path(alias=key, description=f"The {kind}'s id.")
+    _id = Path(alias=key, description=f"The {kind}'s id.", json_schema_extra={"enum": ids} if ids else None)
 
     @router.get("", summary=f"List the {plural} you may run")
     async def list_components(request: Request, who: Principal = Depends(principal)) -> Any:
@@ -54,7 +53,7 @@ def component_router(kind: str) -> APIRouter:
         return json_response(component.describe(detail=True))
 
     @router.post(f"/{{{key}}}/runs", summary=f"Run a {kind}", openapi_extra=openapi_body(RunRequest),
-                 responses={200: {"model": RunResponse, "content": _STREAM_DOC}, 202: {"model": Accepted}, **ERRORS})
+                 responses={200: {"model": RunResponse, "content": STREAM_DOC}, 202: {"model": Accepted}, **ERRORS})
     async def create_run(request: Request, component_id: str = _id, who: Principal = Depends(principal)) -> Any:
         state = state_of(request)
         component = _component(request, kind, key, who)
@@ -64,7 +63,7 @@ def component_router(kind: str) -> APIRouter:
 
     @router.post(f"/{{{key}}}/runs/{{run_id}}/continue", summary="Continue a paused run with decisions",
                  openapi_extra=openapi_body(ContinueRequest),
-                 responses={200: {"model": RunResponse, "content": _STREAM_DOC}, 202: {"model": Accepted}, **ERRORS})
+                 responses={200: {"model": RunResponse, "content": STREAM_DOC}, 202: {"model": Accepted}, **ERRORS})
     async def continue_run(request: Request, run_id: str, component_id: str = _id,
                           who: Principal = Depends(principal)) -> Any:
         state = state_of(request)
@@ -98,7 +97,7 @@ def component_router(kind: str) -> APIRouter:
 
     if kind == "workflow":
         @router.post(f"/{{{key}}}/runs/{{run_id}}/resume", summary="Resume a workflow run from its last checkpoint",
-                     responses={200: {"model": RunResponse, "content": _STREAM_DOC}, 202: {"model": Accepted},
+                     responses={200: {"model": RunResponse, "content": STREAM_DOC}, 202: {"model": Accepted},
                                 **ERRORS})
         async def resume_run(request: Request, run_id: str, component_id: str = _id,
                         who: Principal = Depends(principal)) -> Any:

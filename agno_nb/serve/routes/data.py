@@ -37,6 +37,7 @@ async def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 def _user_filter(who: Principal, user_id: str | None) -> str | None:
     """Whose rows to list: yours, or (admin) whoever ``user_id`` names, or everyone's."""
+    user_id = user_id or None
     if who.admin:
         return user_id
     if user_id is not None and user_id != who.user_id:

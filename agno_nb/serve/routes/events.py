@@ -17,7 +17,7 @@ from ..auth import Principal
 from ..deps import principal
 from ..errors import HTTPError, http_error_for
 from ..launch import sse_response
-from ..schemas import ERRORS
+from ..schemas import ERRORS, STREAM_DOC
 from ..sse import MEDIA_TYPE, SSE_HEADERS, Position
 from ..state import ServeState, state_of
 from ..tail import tail_store
@@ -28,7 +28,7 @@ router = APIRouter(tags=["Runs"])
 
 
 @router.get("/runs/{run_id}/events", summary="A run's events (SSE), resumable from any replica",
-            responses={200: {"content": {MEDIA_TYPE: {"schema": {"type": "string"}}}}, **ERRORS})
+            responses={200: {"content": STREAM_DOC}, **ERRORS})
 async def run_events(request: Request, run_id: str,
                      after: str | None = Query(None, max_length=64, description="Go on after this event id."),
                      last_event_id: str | None = Header(None, max_length=64, description="What EventSource sends."),

@@ -22,6 +22,7 @@ from ..deps import check_id, json_response, principal, read_body
 from ..errors import HTTPError
 from ..launch import RunParams, await_output, first_event, sse_response, start_run
 from ..payloads import plain
+from ..schemas import OPENAI_ERRORS
 from ..sse import TERMINAL
 from ..state import state_of
 
@@ -50,7 +51,7 @@ _BODY_SCHEMA = {
 }
 
 
-@router.get("/models", summary="The agents, teams and workflows you may run, as models")
+@router.get("/models", summary="The agents, teams and workflows you may run, as models", responses=OPENAI_ERRORS)
 async def list_models(request: Request, who: Principal = Depends(principal)) -> Any:
     state = state_of(request)
     created = int(state.metrics.started)
@@ -58,7 +59,7 @@ async def list_models(request: Request, who: Principal = Depends(principal)) -> 
     return json_response({"object": "list", "data": data})
 
 
-@router.get("/models/{model_id}", summary="One model")
+@router.get("/models/{model_id}", summary="One model", responses=OPENAI_ERRORS)
 async def get_model(request: Request, model_id: str, who: Principal = Depends(principal)) -> Any:
     state = state_of(request)
     component = state.components.by_id.get(model_id)
@@ -68,7 +69,7 @@ async def get_model(request: Request, model_id: str, who: Principal = Depends(pr
     return json_response(_model(component, int(state.metrics.started)))
 
 
-@router.post("/chat/completions", summary="Chat with a served agent, team or workflow",
+@router.post("/chat/completions", summary="Chat with a served agent, team or workflow", responses=OPENAI_ERRORS,
              openapi_extra={"requestBody": {"required": True,
                                             "content": {"application/json": {"schema": _BODY_SCHEMA}}}})
 async def chat_completions(request: Request, who: Principal = Depends(principal)) -> Any:
