@@ -124,13 +124,19 @@ def _form_field(name: str, prop: dict[str, Any]) -> dict[str, Any]:
     return {"type": "string", "description": prop.get("description", "")}
 
 
-#: one SSE event's ``data``: the event as JSON (header fields, then its own)
-EVENT_SCHEMA = {"type": "object", "required": ["type", "run_id"],
-                "properties": {"type": {"type": "string", "description": "The event type (also its `event:` line)."},
-                               "run_id": {"type": "string"}}}
+#: one server-sent event (OpenAPI 3.2 style): ``data`` is the event as JSON, ``event`` its type, ``id`` its
+#: position (send it back as Last-Event-ID to resume)
+EVENT_SCHEMA = {"type": "object", "required": ["data"], "properties": {
+    "event": {"type": "string", "description": "The event type: RunStarted, RunContentDelta, ..."},
+    "id": {"type": "string", "description": "Its position: 12, or 12.52 inside a run of text."},
+    "retry": {"type": "integer"},
+    "data": {"type": "string", "contentMediaType": "application/json",
+             "contentSchema": {"type": "object", "required": ["type", "run_id"],
+                               "properties": {"type": {"type": "string"}, "run_id": {"type": "string"}}}}}}
 STREAM_DOC = {"text/event-stream": {"schema": EVENT_SCHEMA,
                                     "example": "event: RunContentDelta\nid: 3.5\ndata: {\"type\": \"RunContentDelta\", "
                                                "\"run_id\": \"...\", \"content\": \"Hello\"}\n\n"}}
+
 
 class OpenAIErrorBody(BaseModel):
     message: str
