@@ -64,8 +64,9 @@ class AuditLog:
         if not rows:
             return
         if self.store is None:
-            for row in rows:
-                _log.info("%s", json.dumps(dict(zip(AUDIT_COLUMNS, row)), default=str))
+            if _log.isEnabledFor(logging.INFO):
+                for row in rows:
+                    _log.info("%s", json.dumps(dict(zip(AUDIT_COLUMNS, row)), default=str))
             return
         try:
             await asyncio.to_thread(_insert, self.store, rows)
