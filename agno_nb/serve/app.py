@@ -69,7 +69,7 @@ def create_app(*, agents: Iterable["Agent"] = (), teams: Iterable["Team"] = (),
     components = Components(agents, teams, workflows)
     store, owns_store = _app_store(db, components)
     _bind_store(components, store)
-    if store is not None:
+    if store is not None and _shared(store):
         store.record_after = 0.0  # a served run is on record at once: other replicas can see, tail, cancel it
     components.check()
     if auth is None:
@@ -107,8 +107,7 @@ def create_app(*, agents: Iterable["Agent"] = (), teams: Iterable["Team"] = (),
                   description="Agents, teams and workflows served by agno_nb. Authenticate with "
                               "`Authorization: Bearer <API key or JWT>` when auth is on.")
     app.state.agno = state
-    if auth is None:
-        _without_security(app)
+    _document_security(app, auth is not None)
     _install_errors(app)
     from .routes import install_routes
 
@@ -144,6 +143,13 @@ def _app_store(db: Any, components: Components) -> tuple["Store | None", bool]:
     return (used[0], False) if used else (None, False)
 
 
+def _shared(store: "Store") -> bool:
+    """Can other processes use this store at the same time (PostgreSQL, a shared DuckDB file)? Then runs go
+    on record as they start; a single-process DuckDB store keeps the default (a short run is written once,
+    at its end: DuckDB row writes cost milliseconds each)."""
+    return type(store).__name__ != "DuckDBStore" or bool(getattr(store, "shared", False))
+
+
 def _is_store(value: Any) -> bool:
     from ..storage.base import Store
 
@@ -170,18 +176,25 @@ def _bind_store(components: Components, store: "Store | None") -> None:
                 f"one store per app (drop the component's db= or pass the same store to create_app).")
 
 
-def _without_security(app: FastAPI) -> None:
-    """With auth off, the OpenAPI document promises no credentials (none are checked)."""
+_PUBLIC = {"/health", "/ready"}
+
+
+def _document_security(app: FastAPI, required: bool) -> None:
+    """With auth on, every operation but liveness and readiness documents the Bearer scheme (the /docs
+    "Authorize" button); with auth off the document promises no credentials, since none are checked."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = build()
-            for path in schema.get("paths", {}).values():
-                for operation in path.values():
-                    if isinstance(operation, dict):
-                        operation.pop("security", None)
-            schema.get("components", {}).pop("securitySchemes", None)
+            if required:
+                schema.setdefault("components", {})["securitySchemes"] = {"bearer": {
+                    "type": "http", "scheme": "bearer",
+                    "description": "An API key (`ank_...`, see `agno-nb keys`) or a JWT."}}
+                for path, operations in schema.get("paths", {}).items():
+                    for operation in operations.values():
+                        if isinstance(operation, dict) and path not in _PUBLIC:
+                            operation["security"] = [{"bearer": []}]
             app.openapi_schema = schema
         return app.openapi_schema
 

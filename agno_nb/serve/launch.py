@@ -11,6 +11,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable
 
 from ..run_events import new_run_id
+from .ids import fast_id
 from .errors import HTTPError, http_error_for
 from .sse import MEDIA_TYPE, SSE_HEADERS, encode_frame
 
@@ -67,7 +68,7 @@ async def start_run(state: "ServeState", component: "Component", principal: "Pri
     user_id = principal.acting_user(params.user_id)
     if params.session_id is not None:
         await check_session(state, component, params.session_id, user_id)
-    run_id = new_run_id()
+    run_id = fast_id()
     # Always explicit: a run without one would share the instance's current session (Agno's semantics);
     # known now, so a background run's 202 can name it.
     session_id = params.session_id or new_run_id()

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import random
 import time
-import uuid
+from functools import lru_cache
 from typing import Any
 
 from .errors import HTTPError
@@ -35,7 +36,7 @@ class RuntimeMiddleware:
         headers = scope["headers"]
         request_id = _header(headers, b"x-request-id")
         if not request_id or len(request_id) > 128 or not request_id.isprintable():
-            request_id = uuid.uuid4().hex
+            request_id = "%032x" % random.getrandbits(128)
         status = 500
         limit = state.settings.max_body_bytes
 
@@ -112,6 +113,7 @@ def _header(headers: list, name: bytes) -> str | None:
     return None
 
 
+@lru_cache(maxsize=64)
 def _loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback

@@ -16,7 +16,7 @@ import asyncio
 import time
 from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 
 from ...agent.hitl import Requirement
 from ...errors import ConfigurationError
@@ -42,19 +42,22 @@ def component_router(kind: str, ids: list[str]) -> APIRouter:
     _id = Path(alias=key, description=f"The {kind}'s id.", json_schema_extra={"enum": ids} if ids else None)
 
     @router.get("", summary=f"List the {plural} you may run")
-    async def list_components(request: Request, who: Principal = Depends(principal)) -> Any:
+    async def list_components(request: Request) -> Any:
+        who = await principal(request)
         state = state_of(request)
         found = [c.describe() for c in state.components.by_kind[kind].values() if who.can(c.run_scope)]
         return json_response(found)
 
     @router.get(f"/{{{key}}}", summary=f"One {kind}: tools, schemas, members or steps", responses=ERRORS)
-    async def get_component(request: Request, component_id: str = _id, who: Principal = Depends(principal)) -> Any:
+    async def get_component(request: Request, component_id: str = _id) -> Any:
+        who = await principal(request)
         component = _component(request, kind, key, who)
         return json_response(component.describe(detail=True))
 
     @router.post(f"/{{{key}}}/runs", summary=f"Run a {kind}", openapi_extra=openapi_body(RunRequest),
                  responses={200: {"model": RunResponse, "content": STREAM_DOC}, 202: {"model": Accepted}, **ERRORS})
-    async def create_run(request: Request, component_id: str = _id, who: Principal = Depends(principal)) -> Any:
+    async def create_run(request: Request, component_id: str = _id) -> Any:
+        who = await principal(request)
         state = state_of(request)
         component = _component(request, kind, key, who)
         params = await _run_params(request, kind)
@@ -64,8 +67,8 @@ def component_router(kind: str, ids: list[str]) -> APIRouter:
     @router.post(f"/{{{key}}}/runs/{{run_id}}/continue", summary="Continue a paused run with decisions",
                  openapi_extra=openapi_body(ContinueRequest),
                  responses={200: {"model": RunResponse, "content": STREAM_DOC}, 202: {"model": Accepted}, **ERRORS})
-    async def continue_run(request: Request, run_id: str, component_id: str = _id,
-                          who: Principal = Depends(principal)) -> Any:
+    async def continue_run(request: Request, run_id: str, component_id: str = _id) -> Any:
+        who = await principal(request)
         state = state_of(request)
         component = _component(request, kind, key, who)
         fields, _ = await read_body(request)
@@ -89,8 +92,8 @@ def component_router(kind: str, ids: list[str]) -> APIRouter:
 
     @router.post(f"/{{{key}}}/runs/{{run_id}}/cancel", summary="Cancel a run (on whichever replica runs it)",
                  responses=ERRORS)
-    async def cancel_run(request: Request, run_id: str, component_id: str = _id,
-                        who: Principal = Depends(principal)) -> Any:
+    async def cancel_run(request: Request, run_id: str, component_id: str = _id) -> Any:
+        who = await principal(request)
         state = state_of(request)
         component = _component(request, kind, key, who)
         return await _cancel(state, component, run_id, who)
@@ -99,8 +102,8 @@ def component_router(kind: str, ids: list[str]) -> APIRouter:
         @router.post(f"/{{{key}}}/runs/{{run_id}}/resume", summary="Resume a workflow run from its last checkpoint",
                      responses={200: {"model": RunResponse, "content": STREAM_DOC}, 202: {"model": Accepted},
                                 **ERRORS})
-        async def resume_run(request: Request, run_id: str, component_id: str = _id,
-                        who: Principal = Depends(principal)) -> Any:
+        async def resume_run(request: Request, run_id: str, component_id: str = _id) -> Any:
+            who = await principal(request)
             state = state_of(request)
             component = _component(request, kind, key, who)
             fields = await _optional_body(request)

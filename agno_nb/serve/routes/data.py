@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from ..auth import Principal
 from ..deps import json_response, principal, read_body
@@ -52,7 +52,8 @@ def _user_filter(who: Principal, user_id: str | None) -> str | None:
 async def list_sessions(request: Request, user_id: str | None = Query(None, max_length=256),
                         component_id: str | None = Query(None, max_length=256),
                         type: Literal["agent", "team", "workflow"] | None = Query(None),
-                        limit: int = Limit, offset: int = Offset, who: Principal = Depends(principal)) -> Any:
+                        limit: int = Limit, offset: int = Offset) -> Any:
+    who = await principal(request)
     who.require("sessions:read")
     store = state_of(request).require_store("Sessions")
     records = await _call(store.list_sessions, component_id=component_id, user_id=_user_filter(who, user_id),
@@ -71,15 +72,16 @@ async def _session(state: ServeState, session_id: str, who: Principal) -> Any:
 
 @router.get("/sessions/{session_id}", tags=["Sessions"], summary="One session: state, summary, name",
             responses=ERRORS)
-async def get_session(request: Request, session_id: str, who: Principal = Depends(principal)) -> Any:
+async def get_session(request: Request, session_id: str) -> Any:
+    who = await principal(request)
     who.require("sessions:read")
     return json_response(session_payload(await _session(state_of(request), session_id, who)))
 
 
 @router.get("/sessions/{session_id}/runs", tags=["Sessions"], summary="A session's runs, oldest first",
             responses=ERRORS)
-async def session_runs(request: Request, session_id: str, limit: int = Limit, offset: int = Offset,
-                       who: Principal = Depends(principal)) -> Any:
+async def session_runs(request: Request, session_id: str, limit: int = Limit, offset: int = Offset) -> Any:
+    who = await principal(request)
     who.require("sessions:read")
     state = state_of(request)
     await _session(state, session_id, who)
@@ -93,7 +95,8 @@ async def session_runs(request: Request, session_id: str, limit: int = Limit, of
                  "type": "object", "required": ["name"], "additionalProperties": False,
                  "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 256}}}}}}},
              responses=ERRORS)
-async def rename_session(request: Request, session_id: str, who: Principal = Depends(principal)) -> Any:
+async def rename_session(request: Request, session_id: str) -> Any:
+    who = await principal(request)
     who.require("sessions:write")
     fields, _ = await read_body(request, allow_form=False)
     name = fields.get("name")
@@ -107,7 +110,8 @@ async def rename_session(request: Request, session_id: str, who: Principal = Dep
 
 @router.delete("/sessions/{session_id}", tags=["Sessions"], status_code=204, response_model=None,
                summary="Delete a session with its runs, events, approvals and checkpoints", responses=ERRORS)
-async def delete_session(request: Request, session_id: str, who: Principal = Depends(principal)) -> Any:
+async def delete_session(request: Request, session_id: str) -> Any:
+    who = await principal(request)
     who.require("sessions:write")
     state = state_of(request)
     await _session(state, session_id, who)
@@ -119,7 +123,8 @@ async def delete_session(request: Request, session_id: str, who: Principal = Dep
 
 
 @router.get("/runs/{run_id}", tags=["Runs"], summary="A run: status, input, answer, metrics", responses=ERRORS)
-async def get_run(request: Request, run_id: str, who: Principal = Depends(principal)) -> Any:
+async def get_run(request: Request, run_id: str) -> Any:
+    who = await principal(request)
     who.require("sessions:read")
     state = state_of(request)
     live = state.runs.find(run_id)
@@ -142,7 +147,8 @@ async def get_run(request: Request, run_id: str, who: Principal = Depends(princi
 
 @router.get("/traces/{run_id}", tags=["Runs"], summary="A stored run's trace (the tree the notebook renders)",
             responses=ERRORS)
-async def get_trace(request: Request, run_id: str, who: Principal = Depends(principal)) -> Any:
+async def get_trace(request: Request, run_id: str) -> Any:
+    who = await principal(request)
     from ...storage.traces import stored_trace
 
     who.require("sessions:read")
@@ -161,8 +167,8 @@ def _no_run(run_id: str) -> HTTPError:
 
 
 @router.get("/memories", tags=["Memories"], summary="A user's memories, most recent first", responses=ERRORS)
-async def list_memories(request: Request, user_id: str | None = Query(None, max_length=256), limit: int = Limit,
-                        who: Principal = Depends(principal)) -> Any:
+async def list_memories(request: Request, user_id: str | None = Query(None, max_length=256), limit: int = Limit) -> Any:
+    who = await principal(request)
     who.require("memories:read")
     store = state_of(request).require_store("Memories")
     owner = _user_filter(who, user_id)
@@ -174,8 +180,8 @@ async def list_memories(request: Request, user_id: str | None = Query(None, max_
 
 @router.delete("/memories/{memory_id}", tags=["Memories"], status_code=204, response_model=None, summary="Delete one memory",
                responses=ERRORS)
-async def delete_memory(request: Request, memory_id: str, user_id: str | None = Query(None, max_length=256),
-                        who: Principal = Depends(principal)) -> Any:
+async def delete_memory(request: Request, memory_id: str, user_id: str | None = Query(None, max_length=256)) -> Any:
+    who = await principal(request)
     who.require("memories:write")
     store = state_of(request).require_store("Memories")
     owner = _user_filter(who, user_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from starlette.responses import StreamingResponse
 
 from ..auth import Principal
@@ -31,8 +31,8 @@ router = APIRouter(tags=["Runs"])
             responses={200: {"content": STREAM_DOC}, **ERRORS})
 async def run_events(request: Request, run_id: str,
                      after: str | None = Query(None, max_length=64, description="Go on after this event id."),
-                     last_event_id: str | None = Header(None, max_length=64, description="What EventSource sends."),
-                     who: Principal = Depends(principal)) -> Any:
+                     last_event_id: str | None = Header(None, max_length=64, description="What EventSource sends.")) -> Any:
+    who = await principal(request)
     state = state_of(request)
     position = Position.parse(after if after is not None else last_event_id)
     live = state.runs.find(run_id)

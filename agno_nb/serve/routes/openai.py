@@ -13,10 +13,9 @@ import json
 import time
 from typing import Any, AsyncIterator
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
 from ...run_events import ModelRequestCompleted, RunCompleted, RunContentDelta, RunError
-from ..auth import Principal
 from ..components import Component
 from ..deps import check_id, json_response, principal, read_body
 from ..errors import HTTPError
@@ -52,7 +51,8 @@ _BODY_SCHEMA = {
 
 
 @router.get("/models", summary="The agents, teams and workflows you may run, as models", responses=OPENAI_ERRORS)
-async def list_models(request: Request, who: Principal = Depends(principal)) -> Any:
+async def list_models(request: Request) -> Any:
+    who = await principal(request)
     state = state_of(request)
     created = int(state.metrics.started)
     data = [_model(c, created) for c in state.components if who.can(c.run_scope)]
@@ -60,7 +60,8 @@ async def list_models(request: Request, who: Principal = Depends(principal)) -> 
 
 
 @router.get("/models/{model_id}", summary="One model", responses=OPENAI_ERRORS)
-async def get_model(request: Request, model_id: str, who: Principal = Depends(principal)) -> Any:
+async def get_model(request: Request, model_id: str) -> Any:
+    who = await principal(request)
     state = state_of(request)
     component = state.components.by_id.get(model_id)
     if component is None or not who.can(component.run_scope):
@@ -72,7 +73,8 @@ async def get_model(request: Request, model_id: str, who: Principal = Depends(pr
 @router.post("/chat/completions", summary="Chat with a served agent, team or workflow", responses=OPENAI_ERRORS,
              openapi_extra={"requestBody": {"required": True,
                                             "content": {"application/json": {"schema": _BODY_SCHEMA}}}})
-async def chat_completions(request: Request, who: Principal = Depends(principal)) -> Any:
+async def chat_completions(request: Request) -> Any:
+    who = await principal(request)
     state = state_of(request)
     body, _ = await read_body(request, allow_form=False)
     unknown = set(body) - _ACCEPTED - _IGNORED

@@ -6,11 +6,10 @@ import asyncio
 import time
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 
 from ... import __version__
-from ..auth import Principal
 from ..deps import json_response, principal
 from ..errors import HTTPError
 from ..schemas import ERRORS
@@ -47,7 +46,8 @@ async def ready(request: Request) -> Any:
 
 
 @router.get("/config", summary="What this app serves and how", responses=ERRORS)
-async def config(request: Request, who: Principal = Depends(principal)) -> Any:
+async def config(request: Request) -> Any:
+    who = await principal(request)
     state = state_of(request)
     settings = state.settings
     store = state.store
@@ -70,7 +70,7 @@ async def config(request: Request, who: Principal = Depends(principal)) -> Any:
 async def metrics(request: Request) -> Any:
     state = state_of(request)
     if state.auth is not None and not state.settings.metrics_public:
-        who = await principal(request, None)
+        who = await principal(request)
         if not who.admin:
             raise HTTPError(403, "Metrics need the admin scope (or start the app with metrics_public=True).")
     return PlainTextResponse(state.metrics.render(), media_type="text/plain; version=0.0.4")
