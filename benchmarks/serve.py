@@ -28,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,16 +35,35 @@ BENCH = ROOT / "benchmarks"
 PEERS = BENCH / "peers"
 sys.path.insert(0, str(ROOT / "tests"))  # pg_server.py: a throwaway PostgreSQL
 
-UVICORN = ["--host", "127.0.0.1", "--port", "0", "--workers", "1", "--loop", "uvloop", "--http", "httptools",
-           "--no-access-log", "--log-level", "info"]
+UVICORN = [
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--workers",
+    "1",
+    "--loop",
+    "uvloop",
+    "--http",
+    "httptools",
+    "--no-access-log",
+    "--log-level",
+    "info",
+]
 
 
 class Process:
     """A child process whose stderr/stdout we read for one line (its address), then keep draining."""
 
     def __init__(self, command: list[str], pattern: str, env: dict[str, str] | None = None, cwd: Path = ROOT):
-        self.proc = subprocess.Popen(command, cwd=cwd, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True)
+        self.proc = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         self.lines: list[str] = []
         found = threading.Event()
         self.match: re.Match | None = None
@@ -85,16 +103,34 @@ class Process:
 
 
 def start_server(python: str, module: str, env: dict[str, str], pythonpath: Path) -> tuple[Process, str]:
-    server = Process([python, "-m", "uvicorn", f"{module}:app", *UVICORN], r"running on (http://127\.0\.0\.1:\d+)",
-                     env={**env, "PYTHONPATH": str(pythonpath)})
+    server = Process(
+        [python, "-m", "uvicorn", f"{module}:app", *UVICORN],
+        r"running on (http://127\.0\.0\.1:\d+)",
+        env={**env, "PYTHONPATH": str(pythonpath)},
+    )
     return server, server.match.group(1)
 
 
-def load(url: str, *, mode: str, concurrency: int, n: int, stream: bool, warmup: int = 20,
-         pid: int | None = None) -> dict:
-    command = [sys.executable, str(BENCH / "serve_load.py"), url, "--form", "message=What is the weather in Paris?",
-               "--form", f"stream={'true' if stream else 'false'}", "--mode", mode, "--concurrency", str(concurrency),
-               "--n", str(n), "--warmup", str(warmup)]
+def load(
+    url: str, *, mode: str, concurrency: int, n: int, stream: bool, warmup: int = 20, pid: int | None = None
+) -> dict:
+    command = [
+        sys.executable,
+        str(BENCH / "serve_load.py"),
+        url,
+        "--form",
+        "message=What is the weather in Paris?",
+        "--form",
+        f"stream={'true' if stream else 'false'}",
+        "--mode",
+        mode,
+        "--concurrency",
+        str(concurrency),
+        "--n",
+        str(n),
+        "--warmup",
+        str(warmup),
+    ]
     if pid is not None:
         command += ["--pid", str(pid)]
     out = subprocess.run(command, capture_output=True, text=True, timeout=600)
@@ -116,21 +152,40 @@ def measure(server: Process, base: str, n: int) -> dict:
         if concurrency == 32:
             figures["cpu_ms_per_run"] = 1000 * cpu / max(1, count - result["errors"])
     figures["sse8"] = load(url, mode="sse", concurrency=8, n=max(100, n // 3), stream=True)
-    figures["hold500"] = load(f"{base}/agents/hold/runs", mode="hold", concurrency=500, n=500, stream=True,
-                              warmup=2, pid=server.pid)
+    figures["hold500"] = load(
+        f"{base}/agents/hold/runs", mode="hold", concurrency=500, n=500, stream=True, warmup=2, pid=server.pid
+    )
     return figures
 
 
-def targets(args: argparse.Namespace, tmp: Path, pg_dsn: str | None) -> list[tuple[str, str, str, dict, Path]]:
+def targets(
+    args: argparse.Namespace, tmp: Path, pg_dsn: str | None
+) -> list[tuple[str, str, str, dict, Path]]:
     ours = sys.executable
     found = [("floor (bare FastAPI -> stub)", ours, "serve_apps.floor", {}, BENCH)]
     if not args.no_peers:
         agno = _agno_python()
         if agno is not None:
-            found += [("AgentOS 3.1.10", agno, "agentos_app", {"BENCH_DB": ""}, PEERS),
-                      ("AgentOS 3.1.10 + SQLite", agno, "agentos_app", {"BENCH_DB": str(tmp / "agentos.db")}, PEERS)]
-    found += [("agno_nb, no store", ours, "serve_apps.agno_nb_app", {"BENCH_DB": ""}, BENCH),
-              ("agno_nb + DuckDB", ours, "serve_apps.agno_nb_app", {"BENCH_DB": str(tmp / "agno_nb.duckdb")}, BENCH)]
+            found += [
+                ("AgentOS 3.1.10", agno, "agentos_app", {"BENCH_DB": ""}, PEERS),
+                (
+                    "AgentOS 3.1.10 + SQLite",
+                    agno,
+                    "agentos_app",
+                    {"BENCH_DB": str(tmp / "agentos.db")},
+                    PEERS,
+                ),
+            ]
+    found += [
+        ("agno_nb, no store", ours, "serve_apps.agno_nb_app", {"BENCH_DB": ""}, BENCH),
+        (
+            "agno_nb + DuckDB",
+            ours,
+            "serve_apps.agno_nb_app",
+            {"BENCH_DB": str(tmp / "agno_nb.duckdb")},
+            BENCH,
+        ),
+    ]
     if pg_dsn is not None:
         found.append(("agno_nb + PostgreSQL", ours, "serve_apps.agno_nb_app", {"BENCH_DB": pg_dsn}, BENCH))
     return found
@@ -157,16 +212,22 @@ def _median(rounds: list[dict], *path: str) -> float | None:
 
 def print_table(results: dict[str, list[dict]]) -> None:
     floor = next(iter(results.values()))
-    print("| server | runs/s c=1 | p50/p99 ms c=1 | runs/s c=8 | p50/p99 ms c=8 | runs/s c=32 | p50/p99 ms c=32 "
-          "| × floor c=32 | CPU ms/run | SSE TTFB p50 ms c=8 | SSE runs/s c=8 | 500 streams: RSS MiB before/peak/after, "
-          "errors |")
+    print(
+        "| server | runs/s c=1 | p50/p99 ms c=1 | runs/s c=8 | p50/p99 ms c=8 | runs/s c=32 "
+        "| p50/p99 ms c=32 | × floor c=32 | CPU ms/run | SSE TTFB p50 ms c=8 | SSE runs/s c=8 "
+        "| 500 streams: RSS MiB before/peak/after, "
+        "errors |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     floor32 = _median(floor, "c32", "runs_per_s")
     for name, rounds in results.items():
         cells = [name]
         for c in (1, 8, 32):
             cells.append(_fmt(_median(rounds, f"c{c}", "runs_per_s"), 0))
-            cells.append(f"{_fmt(_median(rounds, f'c{c}', 'p50_ms'), 1)} / {_fmt(_median(rounds, f'c{c}', 'p99_ms'), 1)}")
+            cells.append(
+                f"{_fmt(_median(rounds, f'c{c}', 'p50_ms'), 1)} / "
+                f"{_fmt(_median(rounds, f'c{c}', 'p99_ms'), 1)}"
+            )
         ratio = _median(rounds, "c32", "runs_per_s")
         cells.append(f"{ratio / floor32:.2f}" if ratio and floor32 else "-")
         cells.append(_fmt(_median(rounds, "cpu_ms_per_run"), 2))
@@ -174,7 +235,9 @@ def print_table(results: dict[str, list[dict]]) -> None:
         cells.append(_fmt(_median(rounds, "sse8", "runs_per_s"), 0))
         mib = [_median(rounds, "hold500", key) for key in ("rss_before_kib", "rss_peak_kib", "rss_after_kib")]
         errors = _median(rounds, "hold500", "errors")
-        cells.append(" / ".join(_fmt(v / 1024 if v else None, 0) for v in mib) + f", {_fmt(errors, 0)} errors")
+        cells.append(
+            " / ".join(_fmt(v / 1024 if v else None, 0) for v in mib) + f", {_fmt(errors, 0)} errors"
+        )
         print("| " + " | ".join(cells) + " |")
 
 
@@ -222,8 +285,11 @@ def main(argv: list[str] | None = None) -> None:
         if pg is not None:
             pg.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"\nServing: one uvicorn worker each, same stub, same load generator; {os.cpu_count()} cores shared by "
-          f"server, stub and load generator; median of {args.rounds} interleaved round(s).\n")
+    print(
+        f"\nServing: one uvicorn worker each, same stub, same load generator; {os.cpu_count()} cores "
+        f"shared by "
+        f"server, stub and load generator; median of {args.rounds} interleaved round(s).\n"
+    )
     print_table(results)
     if args.json:
         print(json.dumps(results, indent=1))

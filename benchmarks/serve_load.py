@@ -25,7 +25,9 @@ def _percentile(values: list[float], q: float) -> float | None:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-async def _one(session: aiohttp.ClientSession, url: str, data: dict, mode: str) -> tuple[float, float | None, bool]:
+async def _one(
+    session: aiohttp.ClientSession, url: str, data: dict, mode: str
+) -> tuple[float, float | None, bool]:
     started = time.perf_counter()
     first = None
     async with session.post(url, data=data) as response:
@@ -54,9 +56,12 @@ async def _watch(pid: int, peak: list[int]) -> None:
         await asyncio.sleep(0.05)
 
 
-async def run(url: str, data: dict, mode: str, concurrency: int, n: int, warmup: int, pid: int | None) -> dict:
-    connector = aiohttp.TCPConnector(limit=max(concurrency, n if mode == "hold" else concurrency) + 8,
-                                     force_close=False)
+async def run(
+    url: str, data: dict, mode: str, concurrency: int, n: int, warmup: int, pid: int | None
+) -> dict:
+    connector = aiohttp.TCPConnector(
+        limit=max(concurrency, n if mode == "hold" else concurrency) + 8, force_close=False
+    )
     timeout = aiohttp.ClientTimeout(total=120)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         for _ in range(warmup):
@@ -90,12 +95,24 @@ async def run(url: str, data: dict, mode: str, concurrency: int, n: int, warmup:
         wall = time.perf_counter() - started
         if watcher is not None:
             watcher.cancel()
-    rss = {"rss_before_kib": rss_before, "rss_peak_kib": peak[0] or None,
-           "rss_after_kib": _rss_kib(pid) if pid else None}
-    return {"n": n, "concurrency": workers, "wall_s": wall, "runs_per_s": (n - errors) / wall if wall else None,
-            "p50_ms": _ms(_percentile(latencies, 0.5)), "p99_ms": _ms(_percentile(latencies, 0.99)),
-            "ttfb_p50_ms": _ms(_percentile(firsts, 0.5)), "ttfb_p99_ms": _ms(_percentile(firsts, 0.99)),
-            "errors": errors, "mean_ms": _ms(statistics.fmean(latencies)) if latencies else None, **rss}
+    rss = {
+        "rss_before_kib": rss_before,
+        "rss_peak_kib": peak[0] or None,
+        "rss_after_kib": _rss_kib(pid) if pid else None,
+    }
+    return {
+        "n": n,
+        "concurrency": workers,
+        "wall_s": wall,
+        "runs_per_s": (n - errors) / wall if wall else None,
+        "p50_ms": _ms(_percentile(latencies, 0.5)),
+        "p99_ms": _ms(_percentile(latencies, 0.99)),
+        "ttfb_p50_ms": _ms(_percentile(firsts, 0.5)),
+        "ttfb_p99_ms": _ms(_percentile(firsts, 0.99)),
+        "errors": errors,
+        "mean_ms": _ms(statistics.fmean(latencies)) if latencies else None,
+        **rss,
+    }
 
 
 def _ms(value: float | None) -> float | None:
@@ -110,11 +127,17 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
-    parser.add_argument("--pid", type=int, help="the server's pid: report its memory (RSS) before, at peak, after")
+    parser.add_argument(
+        "--pid", type=int, help="the server's pid: report its memory (RSS) before, at peak, after"
+    )
     args = parser.parse_args()
     data = dict(item.split("=", 1) for item in args.form)
-    print(json.dumps(asyncio.run(run(args.url, data, args.mode, args.concurrency, args.n, args.warmup,
-                                      args.pid))), flush=True)
+    print(
+        json.dumps(
+            asyncio.run(run(args.url, data, args.mode, args.concurrency, args.n, args.warmup, args.pid))
+        ),
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -32,7 +32,11 @@ def iter_sse(response: httpx.Response) -> Iterator[SSE]:
     for line in response.iter_lines():
         if line == "":
             if fields:
-                yield SSE(fields.get("event", [None])[0], fields.get("id", [None])[0], "\n".join(fields.get("data", [])))
+                yield SSE(
+                    fields.get("event", [None])[0],
+                    fields.get("id", [None])[0],
+                    "\n".join(fields.get("data", [])),
+                )
                 fields = {}
             continue
         if line.startswith(":"):
@@ -40,12 +44,16 @@ def iter_sse(response: httpx.Response) -> Iterator[SSE]:
         name, _, value = line.partition(":")
         fields.setdefault(name, []).append(value[1:] if value.startswith(" ") else value)
     if fields:
-        yield SSE(fields.get("event", [None])[0], fields.get("id", [None])[0], "\n".join(fields.get("data", [])))
+        yield SSE(
+            fields.get("event", [None])[0], fields.get("id", [None])[0], "\n".join(fields.get("data", []))
+        )
 
 
 def read_sse(client: httpx.Client, method: str, url: str, **kwargs: Any) -> tuple[httpx.Response, list[SSE]]:
     with client.stream(method, url, **kwargs) as response:
-        if response.status_code != 200 or not response.headers.get("content-type", "").startswith("text/event-stream"):
+        if response.status_code != 200 or not response.headers.get("content-type", "").startswith(
+            "text/event-stream"
+        ):
             response.read()
             return response, []
         return response, list(iter_sse(response))

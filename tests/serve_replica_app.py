@@ -1,4 +1,5 @@
-"""The app the two-replica tests serve (``agno-nb serve serve_replica_app:app``), over PostgreSQL ($AGNO_NB_DB).
+"""The app the two-replica tests serve (``agno-nb serve serve_replica_app:app``), over PostgreSQL
+($AGNO_NB_DB).
 
 Its models are scripted in-process, so every replica answers the same way; its tools and steps leave a
 trace in ``$REPLICA_LOG`` (which step ran, in which process) and stall while ``$REPLICA_STALL`` exists.
@@ -79,8 +80,13 @@ def report(step) -> str:
     return f"report of {step.previous_step_content}"
 
 
-agents = [Agent(name="payer", model=ScriptedModel(_payer), tools=[pay]),
-          Agent(name="ticker", model=ScriptedModel(_ticker), tools=[tick])]
-workflows = [Workflow(name="pipeline", steps=[Step("fetch", fetch), Step("crunch", crunch), Step("report", report)])]
-app = create_app(agents=agents, workflows=workflows, settings=ServeSettings(control_poll_interval=0.1,
-                                                                             shutdown_grace=2))
+agents = [
+    Agent(name="payer", model=ScriptedModel(_payer), tools=[pay]),
+    Agent(name="ticker", model=ScriptedModel(_ticker), tools=[tick]),
+]
+workflows = [
+    Workflow(name="pipeline", steps=[Step("fetch", fetch), Step("crunch", crunch), Step("report", report)])
+]
+app = create_app(
+    agents=agents, workflows=workflows, settings=ServeSettings(control_poll_interval=0.1, shutdown_grace=2)
+)

@@ -42,10 +42,12 @@ def _slow(messages, tools):
 
 
 def _agents():
-    return [Agent(name="echo", model=ScriptedModel(get_script("echo")), add_history_to_context=True),
-            Agent(name="deleter", model=ScriptedModel(_deleter), tools=[delete_rows]),
-            Agent(name="slow", model=ScriptedModel(_slow)),
-            Agent(name="broken", model=ScriptedModel([error("server")], max_retries=0))]
+    return [
+        Agent(name="echo", model=ScriptedModel(get_script("echo")), add_history_to_context=True),
+        Agent(name="deleter", model=ScriptedModel(_deleter), tools=[delete_rows]),
+        Agent(name="slow", model=ScriptedModel(_slow)),
+        Agent(name="broken", model=ScriptedModel([error("server")], max_retries=0)),
+    ]
 
 
 @pytest.fixture
@@ -73,8 +75,11 @@ def test_health_ready_config_and_metrics(client):
     assert [a["id"] for a in config["agents"]] == ["echo", "deleter", "slow", "broken"]
     assert config["store"]["type"] == "DuckDBStore" and config["auth"] == {"enabled": False}
     deleter = client.get("/agents/deleter").json()
-    assert deleter["tools"][0] == {"name": "delete_rows", "description": "Delete every row of a table.",
-                                   "requires_confirmation": True}
+    assert deleter["tools"][0] == {
+        "name": "delete_rows",
+        "description": "Delete every row of a table.",
+        "requires_confirmation": True,
+    }
     client.post("/agents/echo/runs", json={"message": "hi"})
     metrics = client.get("/metrics").text
     assert 'agno_nb_runs_total{kind="agent",status="completed"} 1' in metrics
@@ -86,8 +91,9 @@ def test_json_and_form_runs_continue_a_session(client, store):
     first = client.post("/agents/echo/runs", json={"message": "hello", "user_id": "ana"}).json()
     assert first["status"] == "completed" and first["content"] == "You said: hello"
     assert first["user_id"] == "ana" and first["metrics"]["model_requests"] == 1
-    second = client.post("/agents/echo/runs", data={"message": "again", "session_id": first["session_id"],
-                                                    "user_id": "ana"}).json()
+    second = client.post(
+        "/agents/echo/runs", data={"message": "again", "session_id": first["session_id"], "user_id": "ana"}
+    ).json()
     assert second["session_id"] == first["session_id"] and second["content"] == "You said: again"
     session = client.get(f"/sessions/{first['session_id']}").json()
     assert session["run_count"] == 2 and session["user_id"] == "ana" and session["component_id"] == "echo"
@@ -98,8 +104,9 @@ def test_json_and_form_runs_continue_a_session(client, store):
 
 
 def test_streaming_run_is_sse_with_event_id_and_data(client, store):
-    response, events = read_sse(client, "POST", "/agents/echo/runs", json={"message": "one two three",
-                                                                          "stream": True})
+    response, events = read_sse(
+        client, "POST", "/agents/echo/runs", json={"message": "one two three", "stream": True}
+    )
     assert response.status_code == 200 and response.headers["x-run-id"]
     kinds = [e.event for e in events]
     assert kinds[0] == "RunStarted" and kinds[-1] == "RunCompleted" and "RunContentDelta" in kinds
@@ -118,12 +125,16 @@ def test_background_run_answers_202_then_completes(client):
     assert response.status_code == 202
     body = response.json()
     assert body["status"] == "running" and response.headers["location"] == f"/runs/{body['run_id']}"
-    done = wait_for(lambda: (r := client.get(f"/runs/{body['run_id']}").json())["status"] == "completed" and r)
+    done = wait_for(
+        lambda: (r := client.get(f"/runs/{body['run_id']}").json())["status"] == "completed" and r
+    )
     assert done["content"] == "finally" and done["session_id"] == body["session_id"]
 
 
 def test_resume_a_stream_from_memory_with_last_event_id(client):
-    response, events = read_sse(client, "POST", "/agents/echo/runs", json={"message": "a b c d", "stream": True})
+    response, events = read_sse(
+        client, "POST", "/agents/echo/runs", json={"message": "a b c d", "stream": True}
+    )
     run_id = response.headers["x-run-id"]
     middle = events[3]
     _, rest = read_sse(client, "GET", f"/runs/{run_id}/events", headers={"Last-Event-ID": middle.id})
@@ -159,20 +170,40 @@ def test_paused_run_is_continued_over_http(client, store):
     missing = client.post(url, json={"requirements": [{"tool_call_id": pending["tool_call_id"]}]})
     assert missing.status_code == 422
     assert store.get_approval(paused["run_id"]) is not None
-    done = client.post(url, json={"requirements": [{"tool_call_id": pending["tool_call_id"],
-                                                    "decision": "confirmed", "arguments": {"table": "staging"}}]})
+    done = client.post(
+        url,
+        json={
+            "requirements": [
+                {
+                    "tool_call_id": pending["tool_call_id"],
+                    "decision": "confirmed",
+                    "arguments": {"table": "staging"},
+                }
+            ]
+        },
+    )
     assert done.status_code == 200, done.text
-    assert done.json()["status"] == "completed" and done.json()["content"] == "Done: deleted all rows of staging"
-    again = client.post(url, json={"requirements": [{"tool_call_id": pending["tool_call_id"], "confirmed": True}]})
+    assert (
+        done.json()["status"] == "completed" and done.json()["content"] == "Done: deleted all rows of staging"
+    )
+    again = client.post(
+        url, json={"requirements": [{"tool_call_id": pending["tool_call_id"], "confirmed": True}]}
+    )
     assert again.status_code == 404
 
 
 def test_continue_with_a_rejection_as_a_stream(client):
     paused = client.post("/agents/deleter/runs", json={"message": "users"}).json()
     call = paused["requirements"][0]["tool_call_id"]
-    _, events = read_sse(client, "POST", f"/agents/deleter/runs/{paused['run_id']}/continue",
-                         json={"requirements": [{"tool_call_id": call, "decision": "rejected",
-                                                 "reason": "not today"}], "stream": True})
+    _, events = read_sse(
+        client,
+        "POST",
+        f"/agents/deleter/runs/{paused['run_id']}/continue",
+        json={
+            "requirements": [{"tool_call_id": call, "decision": "rejected", "reason": "not today"}],
+            "stream": True,
+        },
+    )
     kinds = [e.event for e in events]
     assert kinds[0] == "RunContinued" and "ToolCallRejected" in kinds and kinds[-1] == "RunCompleted"
     # the continuation's ids go on after the paused part's
@@ -186,12 +217,15 @@ def test_cancel_a_running_stream(client, store):
     results = {}
 
     def stream():
-        results["response"], results["events"] = read_sse(client, "POST", "/agents/slow/runs",
-                                                          json={"message": "30", "stream": True})
+        results["response"], results["events"] = read_sse(
+            client, "POST", "/agents/slow/runs", json={"message": "30", "stream": True}
+        )
 
     reader = threading.Thread(target=stream)
     reader.start()
-    live = wait_for(lambda: next((r for r in client.server.app.state.agno.runs.live.values() if r.events), None))
+    live = wait_for(
+        lambda: next((r for r in client.server.app.state.agno.runs.live.values() if r.events), None)
+    )
     run_id = live.run_id
     cancelled = client.post(f"/agents/slow/runs/{run_id}/cancel")
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
@@ -213,9 +247,11 @@ def test_shutdown_ends_open_streams_with_an_event(store):
     app = create_app(agents=_agents(), db=store, settings=ServeSettings(shutdown_grace=0.2))
     results = {}
     with serving(app) as client:
+
         def stream():
-            results["events"] = read_sse(client, "POST", "/agents/slow/runs", json={"message": "30",
-                                                                                   "stream": True})[1]
+            results["events"] = read_sse(
+                client, "POST", "/agents/slow/runs", json={"message": "30", "stream": True}
+            )[1]
 
         reader = threading.Thread(target=stream)
         reader.start()
@@ -230,8 +266,10 @@ def test_shutdown_ends_open_streams_with_an_event(store):
 
 
 def test_sessions_paging_rename_delete_memories_and_traces(client, store):
-    ids = [client.post("/agents/echo/runs", json={"message": f"m{i}", "user_id": "bo"}).json()["session_id"]
-           for i in range(3)]
+    ids = [
+        client.post("/agents/echo/runs", json={"message": f"m{i}", "user_id": "bo"}).json()["session_id"]
+        for i in range(3)
+    ]
     page = client.get("/sessions", params={"user_id": "bo", "limit": 2}).json()
     assert len(page["data"]) == 2 and page["next_offset"] == 2
     rest = client.get("/sessions", params={"user_id": "bo", "limit": 2, "offset": 2}).json()
@@ -253,18 +291,31 @@ def test_sessions_paging_rename_delete_memories_and_traces(client, store):
 
 def test_teams_and_workflows_run_and_a_workflow_pauses_and_continues(store):
     writer = Agent(name="writer", model=ScriptedModel(get_script("echo")))
-    team = Team(name="desk", members=[writer], mode="route",
-                model=ScriptedModel(lambda m, t: Turn("ok") if m[-1]["role"] == "tool" else
-                                    Turn(None, [("route_to_member", {"member_id": "writer", "task": "draft"})])))
-    flow = Workflow(name="report", steps=[Step("draft", writer), Step("publish", lambda step: "published",
-                                                                        requires_confirmation=True)])
+    team = Team(
+        name="desk",
+        members=[writer],
+        mode="route",
+        model=ScriptedModel(
+            lambda m, t: (
+                Turn("ok")
+                if m[-1]["role"] == "tool"
+                else Turn(None, [("route_to_member", {"member_id": "writer", "task": "draft"})])
+            )
+        ),
+    )
+    flow = Workflow(
+        name="report",
+        steps=[Step("draft", writer), Step("publish", lambda step: "published", requires_confirmation=True)],
+    )
     app = create_app(teams=[team], workflows=[flow], db=store)
     with serving(app) as client:
         assert client.post("/teams/desk/runs", json={"message": "go"}).json()["content"] == "You said: draft"
         paused = client.post("/workflows/report/runs", json={"message": "q3"}).json()
         assert paused["status"] == "paused" and paused["requirements"][0]["tool_call_id"] == "step:publish"
-        done = client.post(f"/workflows/report/runs/{paused['run_id']}/continue",
-                           json={"requirements": [{"tool_call_id": "step:publish", "decision": "confirmed"}]}).json()
+        done = client.post(
+            f"/workflows/report/runs/{paused['run_id']}/continue",
+            json={"requirements": [{"tool_call_id": "step:publish", "decision": "confirmed"}]},
+        ).json()
         assert done["status"] == "completed" and done["content"] == "published"
         assert [w["id"] for w in client.get("/workflows").json()] == ["report"]
 
@@ -272,14 +323,17 @@ def test_teams_and_workflows_run_and_a_workflow_pauses_and_continues(store):
 # ------------------------------------------------------------------------------------------ bad input
 
 
-@pytest.mark.parametrize("send, status, words", [
-    (dict(content=b"{not json", headers={"content-type": "application/json"}), 400, "not valid JSON"),
-    (dict(json={"message": "x", "sesion_id": "s"}), 422, "Unknown field"),
-    (dict(json={"session_id": "s"}), 422, "message is required"),
-    (dict(json={"message": "x", "stream": "maybe"}), 422, "true or false"),
-    (dict(json={"message": "x", "session_state": [1]}), 422, "JSON object"),
-    (dict(content=b"message=x", headers={"content-type": "text/plain"}), 415, "not accepted"),
-])
+@pytest.mark.parametrize(
+    "send, status, words",
+    [
+        (dict(content=b"{not json", headers={"content-type": "application/json"}), 400, "not valid JSON"),
+        (dict(json={"message": "x", "sesion_id": "s"}), 422, "Unknown field"),
+        (dict(json={"session_id": "s"}), 422, "message is required"),
+        (dict(json={"message": "x", "stream": "maybe"}), 422, "true or false"),
+        (dict(json={"message": "x", "session_state": [1]}), 422, "JSON object"),
+        (dict(content=b"message=x", headers={"content-type": "text/plain"}), 415, "not accepted"),
+    ],
+)
 def test_bad_input_is_a_4xx_with_one_line_and_writes_nothing_but_audit(client, store, send, status, words):
     before = count(store, "runs"), count(store, "sessions"), count(store, "audit_log")
     response = client.post("/agents/echo/runs", **send)
@@ -299,8 +353,11 @@ def test_unknown_ids_and_oversized_bodies(store):
         assert client.get("/sessions/not-a-session").status_code == 404
         big = client.post("/agents/echo/runs", json={"message": "x" * 5000})
         assert big.status_code == 413 and "1000 bytes" in big.json()["detail"]
-        chunked = client.post("/agents/echo/runs", content=iter([b'{"message": "', b"y" * 3000, b'"}']),
-                              headers={"content-type": "application/json"})
+        chunked = client.post(
+            "/agents/echo/runs",
+            content=iter([b'{"message": "', b"y" * 3000, b'"}']),
+            headers={"content-type": "application/json"},
+        )
         assert chunked.status_code == 413
         assert client.get("/no/such/route").json()["code"] == "not_found"
     assert count(store, "runs") == 0

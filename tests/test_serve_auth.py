@@ -1,5 +1,5 @@
-"""Auth and RBAC of the served runtime: API keys (hashed, revoked), JWT (HS256; RS256 with a JWKS file), scopes,
-per-user isolation, the audit log, and the refusal to serve beyond loopback without auth."""
+"""Auth and RBAC of the served runtime: API keys (hashed, revoked), JWT (HS256; RS256 with a JWKS file),
+scopes, per-user isolation, the audit log, and the refusal to serve beyond loopback without auth."""
 
 from __future__ import annotations
 
@@ -32,11 +32,15 @@ def store(tmp_path):
 
 
 def _agents():
-    return [Agent(name="echo", model=ScriptedModel(get_script("echo"))),
-            Agent(name="other", model=ScriptedModel(get_script("echo")))]
+    return [
+        Agent(name="echo", model=ScriptedModel(get_script("echo"))),
+        Agent(name="other", model=ScriptedModel(get_script("echo"))),
+    ]
 
 
-def _token(sub="ana", scopes="agents:echo:run sessions:read", exp=300, key=SECRET, algorithm="HS256", **extra):
+def _token(
+    sub="ana", scopes="agents:echo:run sessions:read", exp=300, key=SECRET, algorithm="HS256", **extra
+):
     claims = {"sub": sub, "scopes": scopes, "exp": int(time.time()) + exp, **extra}
     return jwt.encode(claims, key, algorithm=algorithm, headers=extra.pop("headers", None))
 
@@ -46,15 +50,22 @@ def _bearer(token):
 
 
 def test_jwt_scopes_and_per_user_isolation(store):
-    app = create_app(agents=_agents(), db=store, auth=Auth(jwt_secret=SECRET),
-                     settings=ServeSettings(audit_flush_interval=0.05))
+    app = create_app(
+        agents=_agents(),
+        db=store,
+        auth=Auth(jwt_secret=SECRET),
+        settings=ServeSettings(audit_flush_interval=0.05),
+    )
     with serving(app) as client:
         assert client.post("/agents/echo/runs", json={"message": "x"}).status_code == 401
         ana = _bearer(_token())
         run = client.post("/agents/echo/runs", json={"message": "mine"}, headers=ana).json()
         assert run["user_id"] == "ana"
         # the user id comes from the token, not the body
-        assert client.post("/agents/echo/runs", json={"message": "x", "user_id": "bob"}, headers=ana).status_code == 403
+        assert (
+            client.post("/agents/echo/runs", json={"message": "x", "user_id": "bob"}, headers=ana).status_code
+            == 403
+        )
         denied = client.post("/agents/other/runs", json={"message": "x"}, headers=ana)
         assert denied.status_code == 403 and "agents:other:run" in denied.json()["detail"]
         assert client.get("/sessions", headers=ana).json()["data"][0]["user_id"] == "ana"
@@ -63,7 +74,9 @@ def test_jwt_scopes_and_per_user_isolation(store):
         assert client.get(f"/runs/{run['run_id']}", headers=bob).status_code == 404
         assert client.get(f"/traces/{run['run_id']}", headers=bob).status_code == 404
         assert client.get(f"/sessions/{run['session_id']}", headers=bob).status_code == 404
-        stolen = client.post("/agents/echo/runs", json={"message": "x", "session_id": run["session_id"]}, headers=bob)
+        stolen = client.post(
+            "/agents/echo/runs", json={"message": "x", "session_id": run["session_id"]}, headers=bob
+        )
         assert stolen.status_code == 404
         assert client.get("/sessions", headers=bob).json()["data"] == []
         admin = _bearer(_token("root", "admin"))
@@ -73,7 +86,9 @@ def test_jwt_scopes_and_per_user_isolation(store):
         assert expired.status_code == 401 and "expired" in expired.json()["detail"]
         forged = client.get("/config", headers=_bearer(_token(key="x" * 40)))
         assert forged.status_code == 401 and "signature" in forged.json()["detail"].lower()
-        none_alg = jwt.encode({"sub": "ana", "scopes": "admin", "exp": time.time() + 60}, None, algorithm="none")
+        none_alg = jwt.encode(
+            {"sub": "ana", "scopes": "admin", "exp": time.time() + 60}, None, algorithm="none"
+        )
         assert client.get("/config", headers=_bearer(none_alg)).status_code == 401
         assert client.get("/metrics", headers=ana).status_code == 403
         assert client.get("/metrics", headers=admin).status_code == 200
@@ -95,11 +110,22 @@ def test_rs256_tokens_with_a_jwks_file(store, tmp_path):
     (tmp_path / "jwks.json").write_text(json.dumps({"keys": [{**public, "kid": "k1", "use": "sig"}]}))
     app = create_app(agents=_agents(), db=store, auth=Auth(jwks=str(tmp_path / "jwks.json"), audience="agno"))
     with serving(app) as client:
-        good = jwt.encode({"sub": "ana", "scope": "agents:echo:run", "aud": "agno", "exp": time.time() + 60}, key,
-                          algorithm="RS256", headers={"kid": "k1"})
-        assert client.post("/agents/echo/runs", json={"message": "x"}, headers=_bearer(good)).json()["user_id"] == "ana"
-        wrong_aud = jwt.encode({"sub": "ana", "aud": "else", "exp": time.time() + 60}, key, algorithm="RS256",
-                               headers={"kid": "k1"})
+        good = jwt.encode(
+            {"sub": "ana", "scope": "agents:echo:run", "aud": "agno", "exp": time.time() + 60},
+            key,
+            algorithm="RS256",
+            headers={"kid": "k1"},
+        )
+        assert (
+            client.post("/agents/echo/runs", json={"message": "x"}, headers=_bearer(good)).json()["user_id"]
+            == "ana"
+        )
+        wrong_aud = jwt.encode(
+            {"sub": "ana", "aud": "else", "exp": time.time() + 60},
+            key,
+            algorithm="RS256",
+            headers={"kid": "k1"},
+        )
         assert "aud" in client.get("/config", headers=_bearer(wrong_aud)).json()["detail"]
         # an HS256 token "signed" with the public key is not accepted (algorithm confusion)
         hs = _token(key=json.dumps(public) + "x" * 40)
@@ -113,8 +139,13 @@ def test_api_keys_are_stored_hashed_and_revoked_with_the_cli(postgres_server):
     env = {**os.environ, "AGNO_NB_DB": dsn}
 
     def cli(*args):
-        return subprocess.run([sys.executable, "-m", "agno_nb.cli", "keys", *args], capture_output=True, text=True,
-                              env=env, timeout=60)
+        return subprocess.run(
+            [sys.executable, "-m", "agno_nb.cli", "keys", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
 
     made = cli("create", "--user", "ana", "--scope", "agents:echo:run", "--name", "ci")
     assert made.returncode == 0, made.stderr
@@ -128,8 +159,9 @@ def test_api_keys_are_stored_hashed_and_revoked_with_the_cli(postgres_server):
         assert token.split("_", 2)[2] not in raw  # the secret is nowhere in the store
         [key] = list_keys(store)
         assert key.name == "ci" and key.active
-        app = create_app(agents=_agents(), db=store, auth=Auth(api_keys=True),
-                         settings=ServeSettings(api_key_cache_ttl=0))
+        app = create_app(
+            agents=_agents(), db=store, auth=Auth(api_keys=True), settings=ServeSettings(api_key_cache_ttl=0)
+        )
         with serving(app) as client:
             ok = client.post("/agents/echo/runs", json={"message": "x"}, headers=_bearer(token))
             assert ok.status_code == 200 and ok.json()["user_id"] == "ana"
@@ -155,9 +187,20 @@ def test_without_auth_only_loopback_is_served(store):
     sent = []
 
     async def call(server):
-        scope = {"type": "http", "method": "GET", "path": "/health", "raw_path": b"/health", "query_string": b"",
-                 "headers": [], "server": server, "client": ("203.0.113.9", 5000), "scheme": "http",
-                 "root_path": "", "http_version": "1.1", "asgi": {"version": "3.0"}}
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/health",
+            "raw_path": b"/health",
+            "query_string": b"",
+            "headers": [],
+            "server": server,
+            "client": ("203.0.113.9", 5000),
+            "scheme": "http",
+            "root_path": "",
+            "http_version": "1.1",
+            "asgi": {"version": "3.0"},
+        }
 
         async def receive():
             return {"type": "http.request", "body": b""}
@@ -175,12 +218,30 @@ def test_without_auth_only_loopback_is_served(store):
 
 
 def test_the_cli_refuses_to_bind_beyond_loopback_without_auth(tmp_path):
-    (tmp_path / "served.py").write_text("from agno_nb import Agent\nfrom agno_nb.models.scripted import ScriptedModel\n"
-                                        "agents = [Agent(name='echo', model=ScriptedModel('echo'))]\n")
+    (tmp_path / "served.py").write_text(
+        "from agno_nb import Agent\nfrom agno_nb.models.scripted import ScriptedModel\n"
+        "agents = [Agent(name='echo', model=ScriptedModel('echo'))]\n"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("AGNO_NB_")}
-    refused = subprocess.run([sys.executable, "-m", "agno_nb.cli", "serve", "served", "--host", "0.0.0.0"],
-                             capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)
-    assert refused.returncode == 2 and "without auth" in refused.stderr and "--insecure-no-auth" in refused.stderr
-    notebook = subprocess.run([sys.executable, "-m", "agno_nb.cli", "serve", "analysis.ipynb"], capture_output=True,
-                              text=True, cwd=tmp_path, env=env, timeout=60)
+    refused = subprocess.run(
+        [sys.executable, "-m", "agno_nb.cli", "serve", "served", "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
+    assert (
+        refused.returncode == 2
+        and "without auth" in refused.stderr
+        and "--insecure-no-auth" in refused.stderr
+    )
+    notebook = subprocess.run(
+        [sys.executable, "-m", "agno_nb.cli", "serve", "analysis.ipynb"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
     assert notebook.returncode == 2 and "agno-nb export" in notebook.stderr

@@ -28,8 +28,10 @@ def store(tmp_path):
 
 
 def _app(store, **kwargs):
-    agents = [Agent(name="echo", model=ScriptedModel(get_script("echo"))),
-              Agent(name="recall", model=ScriptedModel(_recall), add_history_to_context=True)]
+    agents = [
+        Agent(name="echo", model=ScriptedModel(get_script("echo"))),
+        Agent(name="recall", model=ScriptedModel(_recall), add_history_to_context=True),
+    ]
     flow = Workflow(name="shout", steps=[Step("upper", lambda step: str(step.input).upper())])
     return create_app(agents=agents, workflows=[flow], db=store, **kwargs)
 
@@ -43,8 +45,9 @@ def sdk(store):
 def test_models_and_a_completion(sdk, store):
     assert [m.id for m in sdk.models.list()] == ["echo", "recall", "shout"]
     assert sdk.models.retrieve("shout").owned_by == "agno_nb:workflow"
-    reply = sdk.chat.completions.create(model="echo", messages=[{"role": "user", "content": "hello"}], user="ana",
-                                        temperature=0.2)
+    reply = sdk.chat.completions.create(
+        model="echo", messages=[{"role": "user", "content": "hello"}], user="ana", temperature=0.2
+    )
     assert reply.choices[0].message.content == "You said: hello"
     assert reply.choices[0].finish_reason == "stop" and reply.usage.total_tokens > 0
     run = store.get_run(reply.model_extra["run_id"])
@@ -52,8 +55,12 @@ def test_models_and_a_completion(sdk, store):
 
 
 def test_streaming_completion(sdk):
-    stream = sdk.chat.completions.create(model="echo", messages=[{"role": "user", "content": "one two"}],
-                                         stream=True, stream_options={"include_usage": True})
+    stream = sdk.chat.completions.create(
+        model="echo",
+        messages=[{"role": "user", "content": "one two"}],
+        stream=True,
+        stream_options={"include_usage": True},
+    )
     chunks = list(stream)
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text == "You said: one two"
@@ -62,26 +69,37 @@ def test_streaming_completion(sdk):
 
 
 def test_a_stateless_client_sends_the_conversation_and_a_session_keeps_it_server_side(sdk):
-    history = [{"role": "user", "content": "first"}, {"role": "assistant", "content": "ok"},
-               {"role": "user", "content": "second"}]
+    history = [
+        {"role": "user", "content": "first"},
+        {"role": "assistant", "content": "ok"},
+        {"role": "user", "content": "second"},
+    ]
     stateless = sdk.chat.completions.create(model="recall", messages=history)
     assert stateless.choices[0].message.content == "first | second"
     first = sdk.chat.completions.create(model="recall", messages=[{"role": "user", "content": "alpha"}])
     session_id = first.model_extra["session_id"]
     # with a session, the server holds the history: only the new turn counts, however much is resent
-    again = sdk.chat.completions.create(model="recall", extra_body={"session_id": session_id},
-                                        messages=[{"role": "user", "content": "alpha"},
-                                                  {"role": "assistant", "content": "alpha"},
-                                                  {"role": "user", "content": "beta"}])
+    again = sdk.chat.completions.create(
+        model="recall",
+        extra_body={"session_id": session_id},
+        messages=[
+            {"role": "user", "content": "alpha"},
+            {"role": "assistant", "content": "alpha"},
+            {"role": "user", "content": "beta"},
+        ],
+    )
     assert again.choices[0].message.content == "alpha | beta"
     header = sdk.with_options(default_headers={"X-Session-Id": session_id}).chat.completions.create(
-        model="recall", messages=[{"role": "user", "content": "gamma"}])
+        model="recall", messages=[{"role": "user", "content": "gamma"}]
+    )
     assert header.choices[0].message.content == "alpha | beta | gamma"
 
 
 def test_a_workflow_is_a_model_too(sdk):
-    reply = sdk.chat.completions.create(model="shout", messages=[{"role": "system", "content": "be loud"},
-                                                                 {"role": "user", "content": "quiet please"}])
+    reply = sdk.chat.completions.create(
+        model="shout",
+        messages=[{"role": "system", "content": "be loud"}, {"role": "user", "content": "quiet please"}],
+    )
     assert reply.choices[0].message.content == "QUIET PLEASE"
 
 
@@ -90,8 +108,11 @@ def test_errors_come_back_as_openai_errors(sdk):
         sdk.chat.completions.create(model="nope", messages=[{"role": "user", "content": "x"}])
     assert "does not exist" in missing.value.message
     with pytest.raises(openai.BadRequestError) as tools:
-        sdk.chat.completions.create(model="echo", messages=[{"role": "user", "content": "x"}],
-                                    tools=[{"type": "function", "function": {"name": "f", "parameters": {}}}])
+        sdk.chat.completions.create(
+            model="echo",
+            messages=[{"role": "user", "content": "x"}],
+            tools=[{"type": "function", "function": {"name": "f", "parameters": {}}}],
+        )
     assert "tools" in tools.value.message
     with pytest.raises(openai.BadRequestError):
         sdk.chat.completions.create(model="echo", messages=[{"role": "assistant", "content": "x"}])

@@ -27,11 +27,30 @@ class Replica:
     """``agno-nb serve serve_replica_app:app`` on 127.0.0.1, a free port."""
 
     def __init__(self, dsn: str, tmp: Path):
-        env = {**os.environ, "AGNO_NB_DB": dsn, "REPLICA_LOG": str(tmp / "calls.log"),
-               "REPLICA_STALL": str(tmp / "stall"), "PYTHONPATH": str(HERE)}
-        self.proc = subprocess.Popen([sys.executable, "-m", "agno_nb.cli", "serve", "serve_replica_app:app",
-                                      "--port", "0", "--log-level", "info"], cwd=HERE, env=env,
-                                     stderr=subprocess.PIPE, text=True)
+        env = {
+            **os.environ,
+            "AGNO_NB_DB": dsn,
+            "REPLICA_LOG": str(tmp / "calls.log"),
+            "REPLICA_STALL": str(tmp / "stall"),
+            "PYTHONPATH": str(HERE),
+        }
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "agno_nb.cli",
+                "serve",
+                "serve_replica_app:app",
+                "--port",
+                "0",
+                "--log-level",
+                "info",
+            ],
+            cwd=HERE,
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.lines: list[str] = []
         found = threading.Event()
 
@@ -44,7 +63,9 @@ class Replica:
 
         threading.Thread(target=drain, daemon=True).start()
         found.wait(60)
-        match = next((re.search(r"http://127\.0\.0\.1:(\d+)", x) for x in self.lines if "Uvicorn running" in x), None)
+        match = next(
+            (re.search(r"http://127\.0\.0\.1:(\d+)", x) for x in self.lines if "Uvicorn running" in x), None
+        )
         if match is None:
             self.stop()
             raise RuntimeError("replica did not start:\n" + "".join(self.lines[-30:]))
@@ -79,13 +100,17 @@ def test_a_run_paused_on_a_is_continued_on_b(replicas):
     paused = a.client.post("/agents/payer/runs", json={"message": "pay the invoice", "user_id": "ana"}).json()
     assert paused["status"] == "paused"
     call = paused["requirements"][0]["tool_call_id"]
-    done = b.client.post(f"/agents/payer/runs/{paused['run_id']}/continue",
-                         json={"requirements": [{"tool_call_id": call, "decision": "confirmed"}]})
+    done = b.client.post(
+        f"/agents/payer/runs/{paused['run_id']}/continue",
+        json={"requirements": [{"tool_call_id": call, "decision": "confirmed"}]},
+    )
     assert done.status_code == 200, done.text
     assert done.json()["content"] == "Done: paid 120 EUR"
     # continued once: A cannot continue it again, and the tool ran in B's process
-    again = a.client.post(f"/agents/payer/runs/{paused['run_id']}/continue",
-                          json={"requirements": [{"tool_call_id": call, "decision": "confirmed"}]})
+    again = a.client.post(
+        f"/agents/payer/runs/{paused['run_id']}/continue",
+        json={"requirements": [{"tool_call_id": call, "decision": "confirmed"}]},
+    )
     assert again.status_code == 404
     assert (tmp / "calls.log").read_text().count("pay 120") == 1
     assert a.client.get(f"/runs/{paused['run_id']}").json()["status"] == "completed"
@@ -98,7 +123,9 @@ def test_a_run_on_a_is_cancelled_through_b(replicas):
     started = threading.Event()
 
     def stream():
-        with a.client.stream("POST", "/workflows/pipeline/runs", json={"message": "q3", "stream": True}) as response:
+        with a.client.stream(
+            "POST", "/workflows/pipeline/runs", json={"message": "q3", "stream": True}
+        ) as response:
             results["run_id"] = response.headers["x-run-id"]
             started.set()
             results["events"] = list(iter_sse(response))
@@ -153,8 +180,11 @@ def test_a_replica_killed_mid_stream_leaves_an_interrupted_run_that_resumes_on_b
 
         def stream():
             try:
-                with c.client.stream("POST", "/workflows/pipeline/runs", json={"message": "q4", "stream": True,
-                                                                                "user_id": "ana"}) as response:
+                with c.client.stream(
+                    "POST",
+                    "/workflows/pipeline/runs",
+                    json={"message": "q4", "stream": True, "user_id": "ana"},
+                ) as response:
                     for event in iter_sse(response):
                         seen.append(event)
             except httpx.HTTPError:
@@ -166,7 +196,9 @@ def test_a_replica_killed_mid_stream_leaves_an_interrupted_run_that_resumes_on_b
         run_id, session_id = seen[0].json["run_id"], seen[0].json["session_id"]
         c.kill()
         assert ended.wait(10)
-        record = wait_for(lambda: (r := b.client.get(f"/runs/{run_id}").json())["status"] == "interrupted" and r)
+        record = wait_for(
+            lambda: (r := b.client.get(f"/runs/{run_id}").json())["status"] == "interrupted" and r
+        )
         assert "interrupted" in (record["error"] or "") or record["error"]
         assert b.client.get(f"/sessions/{session_id}").status_code == 200
         # the stream, resumed on B after what the client saw, says how it ended
@@ -175,7 +207,9 @@ def test_a_replica_killed_mid_stream_leaves_an_interrupted_run_that_resumes_on_b
         (tmp / "stall").unlink()
         resumed = b.client.post(f"/workflows/pipeline/runs/{run_id}/resume")
         assert resumed.status_code == 200, resumed.text
-        assert resumed.json()["status"] == "completed" and resumed.json()["content"] == "report of crunched rows"
+        assert (
+            resumed.json()["status"] == "completed" and resumed.json()["content"] == "report of crunched rows"
+        )
         calls = [line.split()[0] for line in log.read_text().splitlines()[before:]]
         # fetch ran before the kill and was checkpointed: the resume starts again at crunch
         assert calls == ["fetch", "crunch", "crunch", "report"]

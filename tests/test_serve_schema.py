@@ -38,11 +38,17 @@ def served(tmp_path_factory):
     from agno_nb.serve.server import start_server
 
     store = DuckDBStore(tmp_path_factory.mktemp("schema") / "schema.duckdb")
-    agents = [Agent(name="echo", model=ScriptedModel(get_script("echo"))),
-              Agent(name="archiver", model=ScriptedModel(_archiver), tools=[archive])]
+    agents = [
+        Agent(name="echo", model=ScriptedModel(get_script("echo"))),
+        Agent(name="archiver", model=ScriptedModel(_archiver), tools=[archive]),
+    ]
     flow = Workflow(name="flow", steps=[Step("shout", lambda step: str(step.input).upper())])
-    app = create_app(agents=agents, workflows=[flow], db=store,
-                     settings=ServeSettings(run_timeout=10, max_body_bytes=64 * 1024))
+    app = create_app(
+        agents=agents,
+        workflows=[flow],
+        db=store,
+        settings=ServeSettings(run_timeout=10, max_body_bytes=64 * 1024),
+    )
     server = start_server(app)
     yield server
     server.stop()
@@ -57,8 +63,13 @@ def test_the_api_keeps_its_promises(served):
         operations += 1
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=12, deadline=None, phases=[Phase.explicit, Phase.generate], database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=12,
+            deadline=None,
+            phases=[Phase.explicit, Phase.generate],
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def check(case):
             # Not "every schema-valid request is accepted": some checks are beyond a schema (form fields that
             # carry JSON text must hold JSON; ids must be printable), and those answer 422 by design.

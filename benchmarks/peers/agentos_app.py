@@ -17,7 +17,9 @@ if os.environ.get("BENCH_DB"):
     from agno.db.sqlite import SqliteDb
 
     db = SqliteDb(db_file=os.environ["BENCH_DB"])
-agents = [Agent(name="bench", id="bench", model=OpenAIChat(id="bench-text", base_url=STUB, api_key="sk-bench")),
-          Agent(name="hold", id="hold", model=OpenAIChat(id="bench-hold", base_url=STUB, api_key="sk-bench"))]
+agents = [
+    Agent(name="bench", id="bench", model=OpenAIChat(id="bench-text", base_url=STUB, api_key="sk-bench")),
+    Agent(name="hold", id="hold", model=OpenAIChat(id="bench-hold", base_url=STUB, api_key="sk-bench")),
+]
 agent_os = AgentOS(agents=agents, db=db, telemetry=False)
 app = agent_os.get_app()

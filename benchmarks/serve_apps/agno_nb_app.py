@@ -13,6 +13,8 @@ from agno_nb.models import get_model
 from agno_nb.serve import create_app
 
 STUB = os.environ["BENCH_STUB"]
-agents = [Agent(name="bench", model=get_model("openai/bench-text", api_base=STUB, api_key="sk-bench")),
-          Agent(name="hold", model=get_model("openai/bench-hold", api_base=STUB, api_key="sk-bench"))]
+agents = [
+    Agent(name="bench", model=get_model("openai/bench-text", api_base=STUB, api_key="sk-bench")),
+    Agent(name="hold", model=get_model("openai/bench-hold", api_base=STUB, api_key="sk-bench")),
+]
 app = create_app(agents=agents, db=os.environ.get("BENCH_DB") or None, auth=False)
