@@ -23,7 +23,15 @@ _EXPORTS = {
     "RunningServer": "agno_nb.serve.server",
 }
 
-__all__ = ["Auth", "Principal", "RunningServer", "ServeSettings", "create_app", "register_routes", "start_server"]
+__all__ = [
+    "Auth",
+    "Principal",
+    "RunningServer",
+    "ServeSettings",
+    "create_app",
+    "register_routes",
+    "start_server",
+]
 
 if TYPE_CHECKING:
     from .app import create_app

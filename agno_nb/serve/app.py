@@ -48,11 +48,18 @@ __all__ = ["create_app"]
 _log = logging.getLogger("agno_nb.serve")
 
 
-def create_app(*, agents: Iterable["Agent"] = (), teams: Iterable["Team"] = (),
-               workflows: Iterable["Workflow"] = (), knowledge: Iterable[Any] = (),
-               db: "Store | str | None" = None, auth: Auth | bool | None = None,
-               settings: ServeSettings | None = None, name: str = "agno_nb",
-               routes: Iterable[RouteProvider] = ()) -> FastAPI:
+def create_app(
+    *,
+    agents: Iterable["Agent"] = (),
+    teams: Iterable["Team"] = (),
+    workflows: Iterable["Workflow"] = (),
+    knowledge: Iterable[Any] = (),
+    db: "Store | str | None" = None,
+    auth: Auth | bool | None = None,
+    settings: ServeSettings | None = None,
+    name: str = "agno_nb",
+    routes: Iterable[RouteProvider] = (),
+) -> FastAPI:
     """A FastAPI app serving these components.
 
     Args:
@@ -83,29 +90,55 @@ def create_app(*, agents: Iterable["Agent"] = (), teams: Iterable["Team"] = (),
     extras = {"knowledge": list(knowledge or ())}
     for key, value in extras.items():
         if value and claims(key) is None:
-            raise ConfigurationError(f"create_app({key}=...) needs the {key} routes, which this installation does "
-                                     f"not provide yet; leave {key}= out.")
+            raise ConfigurationError(
+                f"create_app({key}=...) needs the {key} routes, which this installation does "
+                f"not provide yet; leave {key}= out."
+            )
 
     metrics = Metrics()
-    runs = RunManager(metrics, run_timeout=settings.run_timeout, max_runs=settings.max_concurrent_runs,
-                      retention=settings.run_retention, store=store,
-                      control_poll_interval=settings.control_poll_interval)
-    state = ServeState(name=name, components=components, store=store, auth=auth, settings=settings,
-                       metrics=metrics, runs=runs, audit=AuditLog(store, settings.audit_flush_interval),
-                       owns_store=owns_store, extras=extras)
+    runs = RunManager(
+        metrics,
+        run_timeout=settings.run_timeout,
+        max_runs=settings.max_concurrent_runs,
+        retention=settings.run_retention,
+        store=store,
+        control_poll_interval=settings.control_poll_interval,
+    )
+    state = ServeState(
+        name=name,
+        components=components,
+        store=store,
+        auth=auth,
+        settings=settings,
+        metrics=metrics,
+        runs=runs,
+        audit=AuditLog(store, settings.audit_flush_interval),
+        owns_store=owns_store,
+        extras=extras,
+    )
     metrics.gauge("agno_nb_runs_in_flight", "Runs running on this replica.", lambda: runs.in_flight)
-    metrics.gauge("agno_nb_sse_streams_open", "Event streams open on this replica.", lambda: state.sse_streams)
+    metrics.gauge(
+        "agno_nb_sse_streams_open", "Event streams open on this replica.", lambda: state.sse_streams
+    )
     metrics.gauge("agno_nb_audit_rows_pending", "Audit rows not yet written.", lambda: len(state.audit._rows))
     if store is not None and hasattr(store, "pool_stats"):
         for stat in ("pool_size", "pool_available", "requests_waiting"):
-            metrics.gauge(f"agno_nb_store_{stat}", f"PostgreSQL pool: {stat.replace('_', ' ')}.",
-                          lambda stat=stat: store.pool_stats().get(stat, 0))
+            metrics.gauge(
+                f"agno_nb_store_{stat}",
+                f"PostgreSQL pool: {stat.replace('_', ' ')}.",
+                lambda stat=stat: store.pool_stats().get(stat, 0),
+            )
 
-    app = FastAPI(title=name, version=__version__, lifespan=_lifespan(state),
-                  docs_url="/docs" if settings.docs else None, redoc_url=None,
-                  openapi_url="/openapi.json" if settings.docs else None,
-                  description="Agents, teams and workflows served by agno_nb. Authenticate with "
-                              "`Authorization: Bearer <API key or JWT>` when auth is on.")
+    app = FastAPI(
+        title=name,
+        version=__version__,
+        lifespan=_lifespan(state),
+        docs_url="/docs" if settings.docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.docs else None,
+        description="Agents, teams and workflows served by agno_nb. Authenticate with "
+        "`Authorization: Bearer <API key or JWT>` when auth is on.",
+    )
     app.state.agno = state
     _document_security(app, auth is not None)
     _install_errors(app)
@@ -117,9 +150,14 @@ def create_app(*, agents: Iterable["Agent"] = (), teams: Iterable["Team"] = (),
     if settings.cors_origins:
         from starlette.middleware.cors import CORSMiddleware
 
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
-                           allow_headers=["*"], expose_headers=["X-Request-Id", "X-Run-Id", "X-Session-Id"],
-                           allow_credentials="*" not in settings.cors_origins)
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-Id", "X-Run-Id", "X-Session-Id"],
+            allow_credentials="*" not in settings.cors_origins,
+        )
     app.add_middleware(RuntimeMiddleware, state=state)
     return app
 
@@ -138,8 +176,10 @@ def _app_store(db: Any, components: Components) -> tuple["Store | None", bool]:
         return open_store(os.environ["AGNO_NB_DB"]), True
     if len(used) > 1:
         raise ConfigurationError(
-            f"The components write to different stores ({', '.join(s.location for s in used)}); an app reads one: "
-            f"pass db=... to create_app (components without a db= of their own then write there).")
+            f"The components write to different stores ({', '.join(s.location for s in used)}); "
+            f"an app reads one: "
+            f"pass db=... to create_app (components without a db= of their own then write there)."
+        )
     return (used[0], False) if used else (None, False)
 
 
@@ -172,8 +212,10 @@ def _bind_store(components: Components, store: "Store | None") -> None:
         own = component.store()
         if own is not None and f"{type(own).__name__}:{own.location}" != where:
             raise ConfigurationError(
-                f"{component.kind} {component.id!r} writes to {own.location}, but the app reads {store.location}: "
-                f"one store per app (drop the component's db= or pass the same store to create_app).")
+                f"{component.kind} {component.id!r} writes to {own.location}, "
+                f"but the app reads {store.location}: "
+                f"one store per app (drop the component's db= or pass the same store to create_app)."
+            )
 
 
 _PUBLIC = {"/health", "/ready"}
@@ -188,9 +230,13 @@ def _document_security(app: FastAPI, required: bool) -> None:
         if app.openapi_schema is None:
             schema = build()
             if required:
-                schema.setdefault("components", {})["securitySchemes"] = {"bearer": {
-                    "type": "http", "scheme": "bearer",
-                    "description": "An API key (`ank_...`, see `agno-nb keys`) or a JWT."}}
+                schema.setdefault("components", {})["securitySchemes"] = {
+                    "bearer": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "An API key (`ank_...`, see `agno-nb keys`) or a JWT.",
+                    }
+                }
                 for path, operations in schema.get("paths", {}).items():
                     for operation in operations.values():
                         if isinstance(operation, dict) and path not in _PUBLIC:
@@ -209,8 +255,14 @@ def _install_errors(app: FastAPI) -> None:
 
     def answer(request: Request, error: HTTPError) -> Any:
         if request.url.path.startswith("/v1/"):  # the OpenAI SDK reads this shape
-            body: dict[str, Any] = {"error": {"message": error.detail, "type": _openai_type(error.status),
-                                              "param": None, "code": error.code}}
+            body: dict[str, Any] = {
+                "error": {
+                    "message": error.detail,
+                    "type": _openai_type(error.status),
+                    "param": None,
+                    "code": error.code,
+                }
+            }
         else:
             body = {"detail": error.detail, "code": error.code}
         return json_response(body, error.status, headers=error.headers or None)
@@ -223,7 +275,9 @@ def _install_errors(app: FastAPI) -> None:
     async def on_validation_error(request: Request, exc: RequestValidationError) -> Any:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path"))
-        return answer(request, HTTPError(422, f"{where or 'request'}: {one_line(first.get('msg', 'invalid'))}."))
+        return answer(
+            request, HTTPError(422, f"{where or 'request'}: {one_line(first.get('msg', 'invalid'))}.")
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def on_starlette_error(request: Request, exc: StarletteHTTPException) -> Any:
@@ -237,14 +291,27 @@ def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> Any:
         _log.exception("agno_nb: unexpected error on %s %s", request.method, request.url.path)
-        return answer(request, HTTPError(500, f"Internal error ({type(exc).__name__}); the server log has the "
-                                              f"details.", code="internal_error"))
+        return answer(
+            request,
+            HTTPError(
+                500,
+                f"Internal error ({type(exc).__name__}); the server log has the details.",
+                code="internal_error",
+            ),
+        )
 
 
 def _openai_type(status: int) -> str:
-    return {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
-            404: "invalid_request_error", 409: "conflict_error", 413: "invalid_request_error",
-            422: "invalid_request_error", 429: "rate_limit_error"}.get(status, "server_error")
+    return {
+        400: "invalid_request_error",
+        401: "authentication_error",
+        403: "permission_error",
+        404: "invalid_request_error",
+        409: "conflict_error",
+        413: "invalid_request_error",
+        422: "invalid_request_error",
+        429: "rate_limit_error",
+    }.get(status, "server_error")
 
 
 # --------------------------------------------------------------------------------------- lifespan
@@ -285,7 +352,9 @@ def _lifespan(state: ServeState) -> Any:
     return lifespan
 
 
-def _threads(loop: asyncio.AbstractEventLoop, state: ServeState) -> concurrent.futures.ThreadPoolExecutor | None:
+def _threads(
+    loop: asyncio.AbstractEventLoop, state: ServeState
+) -> concurrent.futures.ThreadPoolExecutor | None:
     """Enough threads for the store calls runs make at once (asyncio's default is cores + 4)."""
     count = state.settings.threads or (getattr(state.store, "pool_max", 4) + 8)
     if count <= (os.cpu_count() or 1) + 4:

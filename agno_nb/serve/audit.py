@@ -17,8 +17,18 @@ if TYPE_CHECKING:
 
 __all__ = ["AuditLog", "AUDIT_COLUMNS", "read_audit"]
 
-AUDIT_COLUMNS = ("ts", "request_id", "user_id", "credential", "method", "route", "path", "status", "duration_ms",
-                 "client")
+AUDIT_COLUMNS = (
+    "ts",
+    "request_id",
+    "user_id",
+    "credential",
+    "method",
+    "route",
+    "path",
+    "status",
+    "duration_ms",
+    "client",
+)
 _log = logging.getLogger("agno_nb.audit")
 _BATCH = 200  # rows per INSERT statement
 _MAX_PENDING = 100_000
@@ -86,13 +96,16 @@ def _insert(store: "Store", rows: list[tuple]) -> None:
     one = "(" + ", ".join("?" * len(AUDIT_COLUMNS)) + ")"
     with store.transaction() as cur:
         for start in range(0, len(rows), _BATCH):
-            batch = rows[start:start + _BATCH]
-            cur.execute(f"INSERT INTO audit_log ({', '.join(AUDIT_COLUMNS)}) VALUES " + ", ".join([one] * len(batch)),
-                        [value for row in batch for value in row])
+            batch = rows[start : start + _BATCH]
+            cur.execute(
+                f"INSERT INTO audit_log ({', '.join(AUDIT_COLUMNS)}) VALUES " + ", ".join([one] * len(batch)),
+                [value for row in batch for value in row],
+            )
 
 
-def read_audit(store: "Store", *, user_id: str | None = None, since: float | None = None,
-               limit: int = 1000) -> list[dict[str, Any]]:
+def read_audit(
+    store: "Store", *, user_id: str | None = None, since: float | None = None, limit: int = 1000
+) -> list[dict[str, Any]]:
     """Audit rows, newest first (for ``agno-nb audit`` and tests)."""
     clauses, params = [], []
     if user_id is not None:
@@ -103,6 +116,8 @@ def read_audit(store: "Store", *, user_id: str | None = None, since: float | Non
         params.append(since)
     where = " WHERE " + " AND ".join(clauses) if clauses else ""
     with store.transaction() as cur:
-        cur.execute(f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit_log{where} ORDER BY ts DESC LIMIT {int(limit)}",
-                    params)
+        cur.execute(
+            f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit_log{where} ORDER BY ts DESC LIMIT {int(limit)}",
+            params,
+        )
         return [dict(zip(AUDIT_COLUMNS, row)) for row in cur.fetchall()]

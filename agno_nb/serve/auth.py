@@ -35,7 +35,9 @@ class Principal:
 
     __slots__ = ("user_id", "scopes", "credential", "admin", "_patterns")
 
-    def __init__(self, user_id: str | None, scopes: Iterable[str], credential: str, *, admin: bool | None = None):
+    def __init__(
+        self, user_id: str | None, scopes: Iterable[str], credential: str, *, admin: bool | None = None
+    ):
         self.user_id = user_id
         self.scopes = frozenset(scopes)
         #: how they proved it, for the audit log: "key:<key_id>", "jwt", "none"
@@ -47,12 +49,16 @@ class Principal:
         if self.admin or scope in self.scopes:
             return True
         parts = scope.split(":")
-        return any(len(p) == len(parts) and all(a in ("*", b) for a, b in zip(p, parts)) for p in self._patterns)
+        return any(
+            len(p) == len(parts) and all(a in ("*", b) for a, b in zip(p, parts)) for p in self._patterns
+        )
 
     def require(self, scope: str) -> None:
         if not self.can(scope):
-            raise HTTPError(403, f"This credential lacks the scope {scope!r}; ask an admin for a key or token "
-                                 f"that has it.")
+            raise HTTPError(
+                403,
+                f"This credential lacks the scope {scope!r}; ask an admin for a key or token that has it.",
+            )
 
     def owns(self, user_id: str | None) -> bool:
         """May this principal see data of ``user_id``? Admins see everyone's; others only their own."""
@@ -63,8 +69,11 @@ class Principal:
         if self.admin:
             return requested if requested is not None else self.user_id
         if requested is not None and requested != self.user_id:
-            raise HTTPError(403, f"user_id {requested!r} is not you ({self.user_id!r}); only admin credentials act "
-                                 f"for other users. Leave user_id out to act as yourself.")
+            raise HTTPError(
+                403,
+                f"user_id {requested!r} is not you ({self.user_id!r}); only admin credentials act "
+                f"for other users. Leave user_id out to act as yourself.",
+            )
         return self.user_id
 
     def __repr__(self) -> str:
@@ -90,12 +99,23 @@ class Auth:
     A token's ``sub`` is the user id; ``scopes`` is a list or a space-separated string (``scope`` too).
     """
 
-    def __init__(self, *, api_keys: bool = True, jwt_secret: str | None = None, jwks: str | dict | None = None,
-                 audience: str | None = None, issuer: str | None = None, require_exp: bool = True,
-                 leeway: float = 0.0, algorithms: Iterable[str] | None = None):
+    def __init__(
+        self,
+        *,
+        api_keys: bool = True,
+        jwt_secret: str | None = None,
+        jwks: str | dict | None = None,
+        audience: str | None = None,
+        issuer: str | None = None,
+        require_exp: bool = True,
+        leeway: float = 0.0,
+        algorithms: Iterable[str] | None = None,
+    ):
         if jwt_secret is not None and len(jwt_secret) < 32:
-            raise ConfigurationError("jwt_secret must be at least 32 characters (RFC 7518 wants 256 bits for "
-                                     "HS256); generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'")
+            raise ConfigurationError(
+                "jwt_secret must be at least 32 characters (RFC 7518 wants 256 bits for "
+                "HS256); generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
         self.api_keys = api_keys
         self.jwt_secret = jwt_secret
         self.jwks = jwks
@@ -105,7 +125,9 @@ class Auth:
         self.leeway = leeway
         wanted = tuple(algorithms) if algorithms else None
         self.symmetric = tuple(a for a in (wanted or ("HS256",)) if a in _SYMMETRIC) if jwt_secret else ()
-        self.asymmetric = tuple(a for a in (wanted or ("RS256",)) if a in _ASYMMETRIC) if jwks is not None else ()
+        self.asymmetric = (
+            tuple(a for a in (wanted or ("RS256",)) if a in _ASYMMETRIC) if jwks is not None else ()
+        )
         self._jwks_keys: dict[str, Any] | None = None
         self._jwks_client: Any = None
         self._cache: OrderedDict[str, tuple[float, Principal | None]] = OrderedDict()
@@ -121,19 +143,27 @@ class Auth:
         keys_only = os.environ.get("AGNO_NB_AUTH", "").strip().lower() == "keys"
         if secret is None and jwks is None and not keys_only:
             return None
-        return cls(api_keys=api_keys or keys_only, jwt_secret=secret, jwks=jwks,
-                   audience=os.environ.get("AGNO_NB_JWT_AUDIENCE") or None,
-                   issuer=os.environ.get("AGNO_NB_JWT_ISSUER") or None)
+        return cls(
+            api_keys=api_keys or keys_only,
+            jwt_secret=secret,
+            jwks=jwks,
+            audience=os.environ.get("AGNO_NB_JWT_AUDIENCE") or None,
+            issuer=os.environ.get("AGNO_NB_JWT_ISSUER") or None,
+        )
 
     def describe(self) -> dict[str, Any]:
-        methods = (["api_key"] if self.api_keys else []) + [f"jwt:{a}" for a in (*self.symmetric, *self.asymmetric)]
+        methods = (["api_key"] if self.api_keys else []) + [
+            f"jwt:{a}" for a in (*self.symmetric, *self.asymmetric)
+        ]
         return {"enabled": True, "methods": methods, "audience": self.audience, "issuer": self.issuer}
 
     def bind(self, store: "Store | None", cache_ttl: float) -> None:
         """Called by ``create_app``: where API keys live, and how long a verified key is trusted."""
         if self.api_keys and store is None and not (self.symmetric or self.asymmetric):
-            raise ConfigurationError("API keys live in the app's store: pass db=... to create_app (or configure "
-                                     "JWTs with jwt_secret= / jwks=).")
+            raise ConfigurationError(
+                "API keys live in the app's store: pass db=... to create_app (or configure "
+                "JWTs with jwt_secret= / jwks=)."
+            )
         self.store = store if self.api_keys else None
         self.cache_ttl = cache_ttl
         if isinstance(self.jwks, (dict, str)) and not _is_url(self.jwks):
@@ -144,13 +174,19 @@ class Auth:
     async def authenticate(self, authorization: str | None) -> Principal:
         """The principal a request's ``Authorization`` header proves; 401 with what to do otherwise."""
         if not authorization:
-            raise HTTPError(401, "Missing credentials: send 'Authorization: Bearer <API key or JWT>'.",
-                            headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPError(
+                401,
+                "Missing credentials: send 'Authorization: Bearer <API key or JWT>'.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         scheme, _, token = authorization.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
-            raise HTTPError(401, "Use the Bearer scheme: 'Authorization: Bearer <API key or JWT>'.",
-                            headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPError(
+                401,
+                "Use the Bearer scheme: 'Authorization: Bearer <API key or JWT>'.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         from .keys import looks_like_key
 
         if looks_like_key(token):
@@ -199,8 +235,15 @@ class Auth:
             raise _unauthorized(f"JWT algorithm {algorithm!r} is not accepted here; use {accepted}.")
         options = {"require": ["sub", "exp"] if self.require_exp else ["sub"]}
         try:
-            claims = jwt.decode(token, key, algorithms=algorithms, audience=self.audience, issuer=self.issuer,
-                                leeway=self.leeway, options=options)
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=algorithms,
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway,
+                options=options,
+            )
         except jwt.ExpiredSignatureError:
             raise _unauthorized("The JWT has expired (exp); get a fresh token.") from None
         except jwt.MissingRequiredClaimError as exc:
@@ -208,7 +251,9 @@ class Auth:
         except jwt.InvalidAudienceError:
             raise _unauthorized(f"The JWT is not for this server (aud must be {self.audience!r}).") from None
         except jwt.InvalidIssuerError:
-            raise _unauthorized(f"The JWT's issuer is not trusted here (iss must be {self.issuer!r}).") from None
+            raise _unauthorized(
+                f"The JWT's issuer is not trusted here (iss must be {self.issuer!r})."
+            ) from None
         except jwt.PyJWTError as exc:
             raise _unauthorized(f"Invalid JWT: {exc}.") from None
         subject = claims.get("sub")

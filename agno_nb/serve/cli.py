@@ -1,7 +1,7 @@
 """``agno-nb serve`` and ``agno-nb keys``: run a served app with uvicorn, manage its API keys.
 
     agno-nb serve myapp:app --port 7777                 # a FastAPI app made with create_app
-    agno-nb serve myapp                                 # a module with `app`, or `agents` / `teams` / `workflows`
+    agno-nb serve myapp                                 # a module with `app`, or `agents` / `teams` lists
     agno-nb keys create --user ana --scope agents:analyst:run --scope sessions:read
     agno-nb keys list | revoke KEY_ID
 
@@ -33,8 +33,10 @@ def load_app(target: str) -> Any:
 
     if target.endswith(".ipynb"):
         raise ConfigurationError(
-            f"{target} is a notebook: serving a notebook directly needs `agno-nb export`, which this version does "
-            f"not have yet. Put its agents in a module (agents = [...], or app = create_app(...)) and serve that.")
+            f"{target} is a notebook: serving a notebook directly needs `agno-nb export`, which this "
+            f"version does not have yet. Put its agents in a module (agents = [...], or "
+            f"app = create_app(...)) and serve that."
+        )
     module_name, _, attr = target.partition(":")
     if module_name.endswith(".py"):
         module_name = module_name[:-3].replace(os.sep, ".")
@@ -44,8 +46,10 @@ def load_app(target: str) -> Any:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name and module_name.startswith(exc.name):
-            raise ConfigurationError(f"No module {module_name!r} here ({os.getcwd()}); pass pkg.module[:app] "
-                                     f"importable from this directory.") from None
+            raise ConfigurationError(
+                f"No module {module_name!r} here ({os.getcwd()}); pass pkg.module[:app] "
+                f"importable from this directory."
+            ) from None
         raise
     if attr:
         if not hasattr(module, attr):
@@ -55,8 +59,10 @@ def load_app(target: str) -> Any:
         return _as_app(module.app, f"{module_name}:app")
     found = {kind: list(getattr(module, kind, None) or ()) for kind in ("agents", "teams", "workflows")}
     if not any(found.values()):
-        raise ConfigurationError(f"Module {module_name!r} has no app and no agents / teams / workflows lists: "
-                                 f"define app = create_app(...), or agents = [...] (teams, workflows).")
+        raise ConfigurationError(
+            f"Module {module_name!r} has no app and no agents / teams / workflows lists: "
+            f"define app = create_app(...), or agents = [...] (teams, workflows)."
+        )
     from .app import create_app
 
     return create_app(**found, db=getattr(module, "db", None))
@@ -65,8 +71,12 @@ def load_app(target: str) -> Any:
 def _as_app(value: Any, where: str) -> Any:
     from ..errors import ConfigurationError
 
-    if callable(value) and not hasattr(value, "router") and getattr(value, "__code__", None) is not None \
-            and value.__code__.co_argcount == 0:
+    if (
+        callable(value)
+        and not hasattr(value, "router")
+        and getattr(value, "__code__", None) is not None
+        and value.__code__.co_argcount == 0
+    ):
         value = value()  # a factory: def app() -> FastAPI
     if not callable(value):
         raise ConfigurationError(f"{where} is not an ASGI app (a FastAPI app made with create_app).")
@@ -82,17 +92,25 @@ def app_from_env() -> Any:
 
 
 def add_serve_parser(commands: Any) -> None:
-    serve = commands.add_parser("serve", help="serve agents, teams and workflows over HTTP (uvicorn)",
-                                description="Serve a module's app (pkg.mod:app) or its agents / teams / workflows.")
+    serve = commands.add_parser(
+        "serve",
+        help="serve agents, teams and workflows over HTTP (uvicorn)",
+        description="Serve a module's app (pkg.mod:app) or its agents / teams / workflows.",
+    )
     serve.add_argument("target", metavar="MODULE_OR_NOTEBOOK", help="pkg.module[:app] (notebooks: not yet)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=7777, help="port (default 7777)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.add_argument("--reload", action="store_true", help="restart on code changes (development)")
     serve.add_argument("--db", help="store: DuckDB path or PostgreSQL DSN (default $AGNO_NB_DB)")
-    serve.add_argument("--insecure-no-auth", action="store_true",
-                       help="serve without auth on addresses other than loopback (never in production)")
-    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument(
+        "--insecure-no-auth",
+        action="store_true",
+        help="serve without auth on addresses other than loopback (never in production)",
+    )
+    serve.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
 
 
 def serve_command(args: argparse.Namespace) -> int:
@@ -121,8 +139,14 @@ def serve_command(args: argparse.Namespace) -> int:
     common = dict(host=args.host, port=args.port, log_level=args.log_level, timeout_graceful_shutdown=timeout)
     if args.workers > 1 or args.reload:
         os.environ[_TARGET_ENV] = args.target
-        uvicorn.run("agno_nb.serve.cli:app_from_env", factory=True, workers=args.workers, reload=args.reload,
-                    reload_dirs=[os.getcwd()] if args.reload else None, **common)
+        uvicorn.run(
+            "agno_nb.serve.cli:app_from_env",
+            factory=True,
+            workers=args.workers,
+            reload=args.reload,
+            reload_dirs=[os.getcwd()] if args.reload else None,
+            **common,
+        )
     else:
         uvicorn.run(app, **common)
     return 0
@@ -140,8 +164,10 @@ def _check_bind(app: Any, host: str, insecure: bool) -> None:
         loopback = host == "localhost"
     if not loopback:
         raise ConfigurationError(
-            f"Refusing to serve on {host} without auth: set AGNO_NB_JWT_SECRET or AGNO_NB_JWKS (or AGNO_NB_AUTH=keys "
-            f"and create keys with `agno-nb keys create`), or pass --insecure-no-auth if you really mean it.")
+            f"Refusing to serve on {host} without auth: set AGNO_NB_JWT_SECRET or AGNO_NB_JWKS (or "
+            f"AGNO_NB_AUTH=keys "
+            f"and create keys with `agno-nb keys create`), or pass --insecure-no-auth if you really mean it."
+        )
 
 
 def _check_workers(app: Any, workers: int) -> None:
@@ -152,22 +178,31 @@ def _check_workers(app: Any, workers: int) -> None:
     if workers > 1 and store is not None and type(store).__name__ == "DuckDBStore" and not store.shared:
         raise ConfigurationError(
             f"DuckDB allows one writing process, and --workers {workers} starts {workers}: use --workers 1, "
-            f"DuckDBStore(path, shared=True), or PostgreSQL (postgresql://...) for several workers.")
+            f"DuckDBStore(path, shared=True), or PostgreSQL (postgresql://...) for several workers."
+        )
 
 
 # -------------------------------------------------------------------------------------------- keys
 
 
 def add_keys_parser(commands: Any) -> None:
-    keys = commands.add_parser("keys", help="create, list and revoke API keys of a served app",
-                               description="API keys live in the app's store (--db or $AGNO_NB_DB), hashed.")
+    keys = commands.add_parser(
+        "keys",
+        help="create, list and revoke API keys of a served app",
+        description="API keys live in the app's store (--db or $AGNO_NB_DB), hashed.",
+    )
     keys.add_argument("--db", help="store: DuckDB path or PostgreSQL DSN (default $AGNO_NB_DB)")
     actions = keys.add_subparsers(dest="action", required=True)
     create = actions.add_parser("create", help="make a key (shown once)")
     create.add_argument("--user", required=True, help="the user id its requests run as")
-    create.add_argument("--scope", action="append", default=[], dest="scopes",
-                        help="repeatable: admin, sessions:read, sessions:write, memories:read, memories:write, "
-                             "agents:<id>:run, teams:<id>:run, workflows:<id>:run (<id> may be *)")
+    create.add_argument(
+        "--scope",
+        action="append",
+        default=[],
+        dest="scopes",
+        help="repeatable: admin, sessions:read, sessions:write, memories:read, memories:write, "
+        "agents:<id>:run, teams:<id>:run, workflows:<id>:run (<id> may be *)",
+    )
     create.add_argument("--name", help="a label for the key")
     create.add_argument("--expires-in", type=float, metavar="DAYS", help="expire after this many days")
     listing = actions.add_parser("list", help="keys (never their secrets)")
@@ -190,26 +225,35 @@ def keys_command(args: argparse.Namespace) -> int:
     try:
         if args.action == "create":
             if not args.scopes:
-                print("agno-nb keys create: give the key at least one --scope (e.g. --scope agents:*:run)",
-                      file=sys.stderr)
+                print(
+                    "agno-nb keys create: give the key at least one --scope (e.g. --scope agents:*:run)",
+                    file=sys.stderr,
+                )
                 return 2
             expires = args.expires_in * 86400 if args.expires_in else None
-            token, record = create_key(store, user_id=args.user, scopes=args.scopes, name=args.name,
-                                       expires_in=expires)
+            token, record = create_key(
+                store, user_id=args.user, scopes=args.scopes, name=args.name, expires_in=expires
+            )
             print(token)
-            print(f"key {record.key_id} for user {record.user_id}, scopes {record.scopes}: store it now, it is not "
-                  f"shown again", file=sys.stderr)
+            print(
+                f"key {record.key_id} for user {record.user_id}, scopes {record.scopes}: store it now, "
+                f"it is not "
+                f"shown again",
+                file=sys.stderr,
+            )
         elif args.action == "list":
             print(format_keys(list_keys(store, user_id=args.user)))
         elif args.action == "revoke":
             if not revoke_key(store, args.key_id):
                 print(f"agno-nb keys revoke: no active key {args.key_id!r}", file=sys.stderr)
                 return 1
-            print(f"revoked {args.key_id} (servers stop accepting it within their key cache time, 10 s by default)")
+            print(
+                f"revoked {args.key_id} (servers stop accepting it within their key cache time, "
+                f"10 s by default)"
+            )
         return 0
     except (ConfigurationError, StoreError) as exc:
         print(f"agno-nb keys: {exc}", file=sys.stderr)
         return 2
     finally:
         store.close()
-

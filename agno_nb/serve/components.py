@@ -39,9 +39,18 @@ class Component:
 
     # ------------------------------------------------------------------------------------- runs
 
-    def start(self, input: Any, *, stream: bool, run_id: str, session_id: str | None, user_id: str | None,
-              session_state: dict[str, Any] | None, context: dict[str, Any] | None,
-              media: list[Any] | None = None) -> Any:
+    def start(
+        self,
+        input: Any,
+        *,
+        stream: bool,
+        run_id: str,
+        session_id: str | None,
+        user_id: str | None,
+        session_state: dict[str, Any] | None,
+        context: dict[str, Any] | None,
+        media: list[Any] | None = None,
+    ) -> Any:
         """Start a run: an awaitable ``RunOutput``, or with ``stream`` an async iterator of events.
 
         Raises (before any event) on bad input or configuration.
@@ -51,11 +60,25 @@ class Component:
                 raise HTTPError(422, "Workflows take no context values; pass session_state instead.")
             if media:
                 raise HTTPError(422, "Workflows take no files; send them to an agent or team.")
-            return self.obj.arun(input, stream=stream, session_id=session_id, user_id=user_id,
-                                 session_state=session_state, run_id=run_id)
+            return self.obj.arun(
+                input,
+                stream=stream,
+                session_id=session_id,
+                user_id=user_id,
+                session_state=session_state,
+                run_id=run_id,
+            )
         groups = _media_groups(media or [])
-        return self.obj.arun(input, stream=stream, session_id=session_id, user_id=user_id, context=context,
-                             session_state=session_state, run_id=run_id, **groups)
+        return self.obj.arun(
+            input,
+            stream=stream,
+            session_id=session_id,
+            user_id=user_id,
+            context=context,
+            session_state=session_state,
+            run_id=run_id,
+            **groups,
+        )
 
     def continue_run(self, run: Any, requirements: list[Any], *, stream: bool, user_id: str | None) -> Any:
         """Continue a paused run (a ``RunOutput`` kept in memory, or a run id in the store) as ``user_id``."""
@@ -72,8 +95,12 @@ class Component:
     # ---------------------------------------------------------------------------------- describe
 
     def describe(self, detail: bool = False) -> dict[str, Any]:
-        info: dict[str, Any] = {"id": self.id, "name": self.name, "type": self.kind,
-                                "description": getattr(self.obj, "description", None)}
+        info: dict[str, Any] = {
+            "id": self.id,
+            "name": self.name,
+            "type": self.kind,
+            "description": getattr(self.obj, "description", None),
+        }
         obj = self.obj
         if isinstance(obj, Agent):
             info["model"] = _model_id(obj)
@@ -83,8 +110,10 @@ class Component:
         elif isinstance(obj, Team):
             info["mode"] = obj.mode
             info["model"] = _model_id(obj.leader)
-            info["members"] = [{"id": m.id, "name": m.name, "type": "team" if isinstance(m, Team) else "agent"}
-                               for m in obj.members]
+            info["members"] = [
+                {"id": m.id, "name": m.name, "type": "team" if isinstance(m, Team) else "agent"}
+                for m in obj.members
+            ]
         else:
             info["steps"] = [_step(step) for step in obj.steps]
         return info
@@ -93,10 +122,16 @@ class Component:
 class Components:
     """The served components by kind and id; ids are unique across kinds (they are OpenAI model names too)."""
 
-    def __init__(self, agents: Iterable[Agent] = (), teams: Iterable[Team] = (), workflows: Iterable[Workflow] = ()):
+    def __init__(
+        self, agents: Iterable[Agent] = (), teams: Iterable[Team] = (), workflows: Iterable[Workflow] = ()
+    ):
         self.by_kind: dict[str, dict[str, Component]] = {kind: {} for kind in KINDS}
         self.by_id: dict[str, Component] = {}
-        for kind, objects, cls in (("agent", agents, Agent), ("team", teams, Team), ("workflow", workflows, Workflow)):
+        for kind, objects, cls in (
+            ("agent", agents, Agent),
+            ("team", teams, Team),
+            ("workflow", workflows, Workflow),
+        ):
             for obj in objects or ():
                 if not isinstance(obj, cls):
                     raise ConfigurationError(f"{KINDS[kind]}= takes {cls.__name__} objects, got {obj!r}.")
@@ -104,8 +139,10 @@ class Components:
                 clash = self.by_id.get(component.id)
                 if clash is not None:
                     raise ConfigurationError(
-                        f"Two served components have the id {component.id!r} ({clash.kind} {clash.name!r} and "
-                        f"{kind} {obj.name!r}); ids name routes and OpenAI models, so give one another id=.")
+                        f"Two served components have the id {component.id!r} ({clash.kind} "
+                        f"{clash.name!r} and "
+                        f"{kind} {obj.name!r}); ids name routes and OpenAI models, so give one another id=."
+                    )
                 self.by_kind[kind][component.id] = component
                 self.by_id[component.id] = component
 
@@ -152,6 +189,7 @@ def _agents_in(obj: Any, seen: set[int] | None = None) -> Iterable[Agent]:
         for member in obj.members:
             yield from _agents_in(member, seen)
     elif isinstance(obj, Workflow):
+
         def walk(steps: list[Any]) -> Iterable[Agent]:
             for step in steps:
                 if isinstance(step.work, (Agent, Team, Workflow)):
@@ -166,8 +204,15 @@ def _media_groups(media: list[Any]) -> dict[str, list[Any]]:
 
     groups: dict[str, list[Any]] = {"images": [], "audio": [], "videos": [], "files": []}
     for item in media:
-        name = ("images" if isinstance(item, Image) else "audio" if isinstance(item, Audio)
-                else "videos" if isinstance(item, Video) else "files")
+        name = (
+            "images"
+            if isinstance(item, Image)
+            else "audio"
+            if isinstance(item, Audio)
+            else "videos"
+            if isinstance(item, Video)
+            else "files"
+        )
         groups[name].append(item)
     return {k: v for k, v in groups.items() if v}
 
@@ -189,10 +234,13 @@ def _tool(fn: Any) -> dict[str, Any]:
 
 def _agent_details(agent: Agent) -> dict[str, Any]:
     return {
-        "instructions": agent.instructions if isinstance(agent.instructions, (str, list, type(None)))
+        "instructions": agent.instructions
+        if isinstance(agent.instructions, (str, list, type(None)))
         else list(agent.instructions),
-        "input_schema": _schema(agent.input_schema), "output_schema": _schema(agent.output_schema),
-        "tool_call_limit": agent.tool_call_limit, "add_history_to_context": agent.add_history_to_context,
+        "input_schema": _schema(agent.input_schema),
+        "output_schema": _schema(agent.output_schema),
+        "tool_call_limit": agent.tool_call_limit,
+        "add_history_to_context": agent.add_history_to_context,
         "enable_user_memories": agent.enable_user_memories,
         "enable_session_summaries": agent.enable_session_summaries,
         "tool_schemas": [fn.schema for fn in agent.functions.values()],
@@ -213,4 +261,3 @@ def _step(step: Any) -> dict[str, Any]:
     if children:
         info["steps"] = [_step(child) for child in children]
     return info
-

@@ -14,6 +14,7 @@ from .middleware import PRINCIPAL_KEY
 
 __all__ = ["principal", "json_response", "read_body", "parse_bool", "parse_object", "check_id"]
 
+
 async def principal(request: Request) -> Principal:
     """The caller; 401 when auth is on and the credentials do not prove who they are.
 
@@ -28,7 +29,8 @@ async def principal(request: Request) -> Principal:
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """JSON bytes straight from our serializer (not FastAPI's encoder: slower, and it fails on tool results)."""
+    """JSON bytes straight from our serializer (not FastAPI's encoder: slower, and it fails on tool
+    results)."""
     try:
         body = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError):
@@ -72,9 +74,14 @@ async def read_body(request: Request, *, allow_form: bool = True) -> tuple[dict[
     if not kind:
         raw = await request.body()
         if not raw:
-            raise HTTPError(422, "The body is empty: send JSON (Content-Type: application/json) or form fields.")
-    accepted = "application/json, application/x-www-form-urlencoded or multipart/form-data" if allow_form \
+            raise HTTPError(
+                422, "The body is empty: send JSON (Content-Type: application/json) or form fields."
+            )
+    accepted = (
+        "application/json, application/x-www-form-urlencoded or multipart/form-data"
+        if allow_form
         else "application/json"
+    )
     raise HTTPError(415, f"Content-Type {kind or 'missing'!r} is not accepted here; send {accepted}.")
 
 
@@ -87,7 +94,16 @@ def parse_bool(fields: dict[str, Any], name: str, default: bool) -> bool:
     raise HTTPError(422, f"{name} must be true or false, got {_show(value)}.")
 
 
-_BOOLS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
+_BOOLS = {
+    "true": True,
+    "1": True,
+    "yes": True,
+    "on": True,
+    "false": False,
+    "0": False,
+    "no": False,
+    "off": False,
+}
 
 
 def parse_object(fields: dict[str, Any], name: str) -> dict[str, Any] | None:

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import (AccessDeniedError, AgnoNBError, ConfigurationError, InputValidationError, ModelError,
-                      TemplateVariableError)
+from ..errors import (
+    AccessDeniedError,
+    AgnoNBError,
+    ConfigurationError,
+    InputValidationError,
+    ModelError,
+    TemplateVariableError,
+)
 
 __all__ = ["HTTPError", "http_error_for"]
 
@@ -13,7 +19,9 @@ __all__ = ["HTTPError", "http_error_for"]
 class HTTPError(Exception):
     """An answer other than 2xx: ``status``, a one-line ``detail``, optional headers."""
 
-    def __init__(self, status: int, detail: str, *, headers: dict[str, str] | None = None, code: str | None = None):
+    def __init__(
+        self, status: int, detail: str, *, headers: dict[str, str] | None = None, code: str | None = None
+    ):
         super().__init__(detail)
         self.status = status
         self.detail = detail
@@ -22,9 +30,21 @@ class HTTPError(Exception):
         self.code = code or _CODES.get(status, "error")
 
 
-_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-          409: "conflict", 413: "request_too_large", 415: "unsupported_media_type", 422: "invalid_input",
-          429: "too_many_requests", 502: "model_error", 503: "unavailable", 504: "timeout"}
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "too_many_requests",
+    502: "model_error",
+    503: "unavailable",
+    504: "timeout",
+}
 
 
 def one_line(text: str) -> str:
@@ -52,8 +72,9 @@ def http_error_for(exc: BaseException) -> HTTPError:
         return HTTPError(502, f"The model provider failed: {message}")
     if isinstance(exc, (ConfigurationError, AgnoNBError, ValueError)):
         return HTTPError(422, message)
-    return HTTPError(500, f"Internal error ({type(exc).__name__}); the server log has the details.",
-                     code="internal_error")
+    return HTTPError(
+        500, f"Internal error ({type(exc).__name__}); the server log has the details.", code="internal_error"
+    )
 
 
 def error_body(error: HTTPError) -> dict[str, Any]:

@@ -21,23 +21,59 @@ from ..storage.records import from_json, to_json
 if TYPE_CHECKING:
     from ..storage.base import Store
 
-__all__ = ["ApiKey", "PREFIX", "create_key", "list_keys", "revoke_key", "verify_key", "looks_like_key",
-           "check_scope_syntax"]
+__all__ = [
+    "ApiKey",
+    "PREFIX",
+    "create_key",
+    "list_keys",
+    "revoke_key",
+    "verify_key",
+    "looks_like_key",
+    "check_scope_syntax",
+]
 
 PREFIX = "ank_"
-_COLUMNS = ("key_id", "name", "secret_sha256", "user_id", "scopes", "created_at", "expires_at", "revoked_at",
-            "last_used_at")
-_SCOPE = re.compile(r"^(admin|sessions:(read|write)|memories:(read|write)|(agents|teams|workflows):[^:\s]+:run)$")
+_COLUMNS = (
+    "key_id",
+    "name",
+    "secret_sha256",
+    "user_id",
+    "scopes",
+    "created_at",
+    "expires_at",
+    "revoked_at",
+    "last_used_at",
+)
+_SCOPE = re.compile(
+    r"^(admin|sessions:(read|write)|memories:(read|write)|(agents|teams|workflows):[^:\s]+:run)$"
+)
 
 
 class ApiKey:
     """A stored key (without its secret)."""
 
-    __slots__ = ("key_id", "name", "user_id", "scopes", "created_at", "expires_at", "revoked_at", "last_used_at")
+    __slots__ = (
+        "key_id",
+        "name",
+        "user_id",
+        "scopes",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    )
 
-    def __init__(self, key_id: str, name: str | None, user_id: str, scopes: list[str], created_at: float,
-                 expires_at: float | None = None, revoked_at: float | None = None,
-                 last_used_at: float | None = None):
+    def __init__(
+        self,
+        key_id: str,
+        name: str | None,
+        user_id: str,
+        scopes: list[str],
+        created_at: float,
+        expires_at: float | None = None,
+        revoked_at: float | None = None,
+        last_used_at: float | None = None,
+    ):
         self.key_id = key_id
         self.name = name
         self.user_id = user_id
@@ -63,8 +99,10 @@ def check_scope_syntax(scopes: list[str]) -> list[str]:
     bad = [s for s in scopes if not _SCOPE.match(s)]
     if bad:
         raise ConfigurationError(
-            f"Unknown scope(s) {bad}: use admin, sessions:read, sessions:write, memories:read, memories:write, "
-            f"agents:<id>:run, teams:<id>:run or workflows:<id>:run (<id> may be *).")
+            f"Unknown scope(s) {bad}: use admin, sessions:read, sessions:write, memories:read, "
+            f"memories:write, "
+            f"agents:<id>:run, teams:<id>:run or workflows:<id>:run (<id> may be *)."
+        )
     return list(dict.fromkeys(scopes))
 
 
@@ -76,8 +114,14 @@ def looks_like_key(token: str) -> bool:
     return token.startswith(PREFIX)
 
 
-def create_key(store: "Store", *, user_id: str, scopes: list[str], name: str | None = None,
-               expires_in: float | None = None) -> tuple[str, ApiKey]:
+def create_key(
+    store: "Store",
+    *,
+    user_id: str,
+    scopes: list[str],
+    name: str | None = None,
+    expires_in: float | None = None,
+) -> tuple[str, ApiKey]:
     """A new key for ``user_id``; returns (the key, shown once and never again; its stored record)."""
     if not user_id:
         raise ConfigurationError("An API key acts for a user: pass user_id (the `sub` its requests run as).")
@@ -86,8 +130,10 @@ def create_key(store: "Store", *, user_id: str, scopes: list[str], name: str | N
     now = time.time()
     record = ApiKey(key_id, name, user_id, scopes, now, now + expires_in if expires_in else None)
     with store.transaction() as cur:
-        cur.execute(f"INSERT INTO api_keys ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
-                    [key_id, name, _digest(secret), user_id, to_json(scopes), now, record.expires_at, None, None])
+        cur.execute(
+            f"INSERT INTO api_keys ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
+            [key_id, name, _digest(secret), user_id, to_json(scopes), now, record.expires_at, None, None],
+        )
     return f"{PREFIX}{key_id}_{secret}", record
 
 
@@ -104,14 +150,16 @@ def list_keys(store: "Store", *, user_id: str | None = None) -> list[ApiKey]:
 def revoke_key(store: "Store", key_id: str) -> bool:
     """Revoke a key (kept for the record); ``False`` if no active key has that id."""
     with store.transaction() as cur:
-        cur.execute("UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL RETURNING key_id",
-                    [time.time(), key_id])
+        cur.execute(
+            "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL RETURNING key_id",
+            [time.time(), key_id],
+        )
         return bool(cur.fetchall())
 
 
 def verify_key(store: "Store", token: str) -> ApiKey | None:
     """The active key a bearer token names, or ``None`` (unknown, wrong secret, revoked, expired)."""
-    parts = token[len(PREFIX):].split("_", 1)
+    parts = token[len(PREFIX) :].split("_", 1)
     if len(parts) != 2 or not parts[0] or not parts[1]:
         return None
     key_id, secret = parts
@@ -145,6 +193,8 @@ def format_keys(keys: list[ApiKey]) -> str:
     lines = [f"{'key id':<14} {'user':<16} {'state':<8} {'name':<16} scopes"]
     for key in keys:
         state = "active" if key.active else ("revoked" if key.revoked_at else "expired")
-        lines.append(f"{key.key_id:<14} {key.user_id[:16]:<16} {state:<8} {(key.name or '')[:16]:<16} "
-                     f"{json.dumps(key.scopes)}")
+        lines.append(
+            f"{key.key_id:<14} {key.user_id[:16]:<16} {state:<8} {(key.name or '')[:16]:<16} "
+            f"{json.dumps(key.scopes)}"
+        )
     return "\n".join(lines)

@@ -27,11 +27,29 @@ __all__ = ["RunParams", "start_run", "await_output", "first_event", "sse_respons
 class RunParams:
     """What a request asks of a new run."""
 
-    __slots__ = ("input", "session_id", "user_id", "stream", "background", "session_state", "context", "media")
+    __slots__ = (
+        "input",
+        "session_id",
+        "user_id",
+        "stream",
+        "background",
+        "session_state",
+        "context",
+        "media",
+    )
 
-    def __init__(self, input: Any, *, session_id: str | None = None, user_id: str | None = None,
-                 stream: bool = False, background: bool = False, session_state: dict | None = None,
-                 context: dict | None = None, media: list[Any] | None = None):
+    def __init__(
+        self,
+        input: Any,
+        *,
+        session_id: str | None = None,
+        user_id: str | None = None,
+        stream: bool = False,
+        background: bool = False,
+        session_state: dict | None = None,
+        context: dict | None = None,
+        media: list[Any] | None = None,
+    ):
         self.input = input
         self.session_id = session_id
         self.user_id = user_id
@@ -42,7 +60,9 @@ class RunParams:
         self.media = media or []
 
 
-async def check_session(state: "ServeState", component: "Component", session_id: str, user_id: str | None) -> None:
+async def check_session(
+    state: "ServeState", component: "Component", session_id: str, user_id: str | None
+) -> None:
     """A given session must be the caller's and this component's (403 / 409 otherwise)."""
     store = component.store()
     if store is None:
@@ -56,12 +76,16 @@ async def check_session(state: "ServeState", component: "Component", session_id:
     if session.user_id is not None and session.user_id != user_id:  # not yours: as if it did not exist
         raise HTTPError(404, f"No session {session_id!r} among yours; omit session_id to start a new one.")
     if session.component_id not in (None, component.id):
-        raise HTTPError(409, f"Session {session_id!r} belongs to {session.session_type} {session.component_id!r}, "
-                             f"not {component.kind} {component.id!r}; omit session_id to start a new session.")
+        raise HTTPError(
+            409,
+            f"Session {session_id!r} belongs to {session.session_type} {session.component_id!r}, "
+            f"not {component.kind} {component.id!r}; omit session_id to start a new session.",
+        )
 
 
-async def start_run(state: "ServeState", component: "Component", principal: "Principal",
-                    params: RunParams) -> "LiveRun":
+async def start_run(
+    state: "ServeState", component: "Component", principal: "Principal", params: RunParams
+) -> "LiveRun":
     """Register and start a run (errors before the first event become 4xx/503)."""
     runs = state.runs
     runs.admit()
@@ -74,9 +98,16 @@ async def start_run(state: "ServeState", component: "Component", principal: "Pri
     session_id = params.session_id or new_run_id()
     live = runs.register(run_id, component, user_id, session_id, retain=params.stream or params.background)
     try:
-        work = component.start(params.input, stream=params.stream, run_id=run_id, session_id=session_id,
-                               user_id=user_id, session_state=params.session_state, context=params.context,
-                               media=params.media)
+        work = component.start(
+            params.input,
+            stream=params.stream,
+            run_id=run_id,
+            session_id=session_id,
+            user_id=user_id,
+            session_state=params.session_state,
+            context=params.context,
+            media=params.media,
+        )
     except Exception as exc:
         runs.abandon(live)
         raise http_error_for(exc) from None
@@ -100,8 +131,13 @@ async def first_event(live: "LiveRun") -> None:
         raise http_error_for(live.error)
 
 
-def sse_response(state: "ServeState", live: "LiveRun", *, start: int = 0,
-                 transform: Callable[["LiveRun", int], AsyncIterator[bytes]] | None = None) -> Any:
+def sse_response(
+    state: "ServeState",
+    live: "LiveRun",
+    *,
+    start: int = 0,
+    transform: Callable[["LiveRun", int], AsyncIterator[bytes]] | None = None,
+) -> Any:
     """The run's events from index ``start`` as an SSE response (``transform``: another wire format)."""
     from starlette.responses import StreamingResponse
 
@@ -118,11 +154,26 @@ async def _frames(state: "ServeState", live: "LiveRun", start: int) -> AsyncIter
     if not live.ended_with_event:
         # The run ended outside its stream (a failure the loop could not turn into an event): say so.
         if live.error is None:
-            yield encode_frame("RunCancelled", None, {"type": "RunCancelled", "run_id": live.run_id,
-                                                      "reason": live.cancel_reason or "the run was cancelled"})
+            yield encode_frame(
+                "RunCancelled",
+                None,
+                {
+                    "type": "RunCancelled",
+                    "run_id": live.run_id,
+                    "reason": live.cancel_reason or "the run was cancelled",
+                },
+            )
         else:
-            yield encode_frame("RunError", None, {"type": "RunError", "run_id": live.run_id,
-                                                  "error": str(live.error), "error_type": type(live.error).__name__})
+            yield encode_frame(
+                "RunError",
+                None,
+                {
+                    "type": "RunError",
+                    "run_id": live.run_id,
+                    "error": str(live.error),
+                    "error_type": type(live.error).__name__,
+                },
+            )
 
 
 async def _counted(state: "ServeState", body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:

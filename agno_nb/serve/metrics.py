@@ -16,7 +16,24 @@ from typing import Any, Callable
 __all__ = ["Metrics"]
 
 _REQUEST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
-_RUN_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
+_RUN_BUCKETS = (
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+    30.0,
+    60.0,
+    120.0,
+    300.0,
+    600.0,
+)
 
 
 class _Histogram:
@@ -54,7 +71,9 @@ class Metrics:
             histogram = self.request_seconds[route] = _Histogram(_REQUEST_BUCKETS)
         histogram.observe(seconds)
 
-    def observe_run(self, kind: str, status: str, seconds: float | None, metrics: dict[str, Any] | None) -> None:
+    def observe_run(
+        self, kind: str, status: str, seconds: float | None, metrics: dict[str, Any] | None
+    ) -> None:
         key = (kind, status)
         self.runs[key] = self.runs.get(key, 0) + 1
         if seconds is not None:
@@ -76,15 +95,38 @@ class Metrics:
 
     def render(self) -> str:
         out: list[str] = []
-        _family(out, "agno_nb_http_requests_total", "counter", "HTTP requests by route and status.",
-                [(f'method="{m}",route="{_esc(r)}",status="{s}"', v) for (m, r, s), v in sorted(self.requests.items())])
-        _histograms(out, "agno_nb_http_request_duration_seconds", "Time to the end of the response (streams too).",
-                    "route", self.request_seconds)
-        _family(out, "agno_nb_runs_total", "counter", "Finished runs by kind and status.",
-                [(f'kind="{k}",status="{s}"', v) for (k, s), v in sorted(self.runs.items())])
+        _family(
+            out,
+            "agno_nb_http_requests_total",
+            "counter",
+            "HTTP requests by route and status.",
+            [
+                (f'method="{m}",route="{_esc(r)}",status="{s}"', v)
+                for (m, r, s), v in sorted(self.requests.items())
+            ],
+        )
+        _histograms(
+            out,
+            "agno_nb_http_request_duration_seconds",
+            "Time to the end of the response (streams too).",
+            "route",
+            self.request_seconds,
+        )
+        _family(
+            out,
+            "agno_nb_runs_total",
+            "counter",
+            "Finished runs by kind and status.",
+            [(f'kind="{k}",status="{s}"', v) for (k, s), v in sorted(self.runs.items())],
+        )
         _histograms(out, "agno_nb_run_duration_seconds", "Run duration by kind.", "kind", self.run_seconds)
-        _family(out, "agno_nb_model_tokens_total", "counter", "Model tokens used by runs.",
-                [(f'kind="{k}",direction="{d}"', v) for (k, d), v in sorted(self.tokens.items())])
+        _family(
+            out,
+            "agno_nb_model_tokens_total",
+            "counter",
+            "Model tokens used by runs.",
+            [(f'kind="{k}",direction="{d}"', v) for (k, d), v in sorted(self.tokens.items())],
+        )
         for name, (help, read) in sorted(self.gauges.items()):
             try:
                 value = read()
@@ -92,12 +134,27 @@ class Metrics:
                 continue
             _family(out, name, "gauge", help, [("", value)])
         usage = resource.getrusage(resource.RUSAGE_SELF)
-        _family(out, "process_cpu_seconds_total", "counter", "CPU time of this process.",
-                [("", usage.ru_utime + usage.ru_stime)])
-        _family(out, "process_resident_memory_bytes", "gauge", "Resident memory of this process.",
-                [("", _rss_bytes())])
-        _family(out, "process_start_time_seconds", "gauge", "When this process started serving (Unix time).",
-                [("", self.started)])
+        _family(
+            out,
+            "process_cpu_seconds_total",
+            "counter",
+            "CPU time of this process.",
+            [("", usage.ru_utime + usage.ru_stime)],
+        )
+        _family(
+            out,
+            "process_resident_memory_bytes",
+            "gauge",
+            "Resident memory of this process.",
+            [("", _rss_bytes())],
+        )
+        _family(
+            out,
+            "process_start_time_seconds",
+            "gauge",
+            "When this process started serving (Unix time).",
+            [("", self.started)],
+        )
         return "\n".join(out) + "\n"
 
 

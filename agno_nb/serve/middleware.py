@@ -63,17 +63,31 @@ class RuntimeMiddleware:
             state.metrics.observe_request(method, template, status, elapsed)
             if state.settings.audit:
                 client = scope.get("client")
-                state.audit.record((time.time(), request_id, getattr(principal, "user_id", None),
-                                    getattr(principal, "credential", None), method, template, scope["path"][:512],
-                                    status, round(elapsed * 1000, 3), client[0] if client else None))
+                state.audit.record(
+                    (
+                        time.time(),
+                        request_id,
+                        getattr(principal, "user_id", None),
+                        getattr(principal, "credential", None),
+                        method,
+                        template,
+                        scope["path"][:512],
+                        status,
+                        round(elapsed * 1000, 3),
+                        client[0] if client else None,
+                    )
+                )
 
     def _refuse(self, scope: dict, headers: list, limit: int) -> HTTPError | None:
         state = self.state
         if state.auth is None and not state.settings.insecure_no_auth:
             server = scope.get("server")
             if server and not _loopback(server[0]):
-                return HTTPError(403, "This app has no auth configured, so it serves 127.0.0.1 only: configure auth "
-                                      "(API keys or JWT) or start it with --insecure-no-auth.")
+                return HTTPError(
+                    403,
+                    "This app has no auth configured, so it serves 127.0.0.1 only: configure auth "
+                    "(API keys or JWT) or start it with --insecure-no-auth.",
+                )
         length = _header(headers, b"content-length")
         if limit and length:
             try:
@@ -102,8 +116,11 @@ def _limited(receive: Any, limit: int) -> Any:
 
 
 def _too_large(limit: int) -> HTTPError:
-    return HTTPError(413, f"The request body is larger than this server's limit of {limit} bytes "
-                          f"(AGNO_NB_MAX_BODY_BYTES); send less, or raise the limit.")
+    return HTTPError(
+        413,
+        f"The request body is larger than this server's limit of {limit} bytes "
+        f"(AGNO_NB_MAX_BODY_BYTES); send less, or raise the limit.",
+    )
 
 
 def _header(headers: list, name: bytes) -> str | None:
@@ -123,7 +140,10 @@ def _loopback(host: str) -> bool:
 
 async def _send_error(send: Any, error: HTTPError, request_id: str) -> None:
     body = json.dumps({"detail": error.detail, "code": error.code}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-               *((k.lower().encode(), v.encode()) for k, v in error.headers.items())]
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *((k.lower().encode(), v.encode()) for k, v in error.headers.items()),
+    ]
     await send({"type": "http.response.start", "status": error.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

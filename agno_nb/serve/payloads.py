@@ -23,11 +23,20 @@ def run_payload(out: "RunOutput", kind: str, user_id: str | None) -> dict[str, A
     if out.error is not None:
         error = {"type": type(out.error).__name__, "message": str(out.error) or type(out.error).__name__}
     return {
-        "run_id": out.run_id, "session_id": out.session_id, "user_id": user_id, "type": kind,
-        "component_id": out.agent_id, "component_name": out.agent_name, "status": out.status,
-        "status_reason": out.status_reason, "content": plain(out.content), "model": out.model,
-        "reasoning_content": out.reasoning_content, "metrics": out.metrics.to_dict(),
-        "tools": [t.to_dict() for t in out.tools], "requirements": [r.to_dict() for r in out.requirements],
+        "run_id": out.run_id,
+        "session_id": out.session_id,
+        "user_id": user_id,
+        "type": kind,
+        "component_id": out.agent_id,
+        "component_name": out.agent_name,
+        "status": out.status,
+        "status_reason": out.status_reason,
+        "content": plain(out.content),
+        "model": out.model,
+        "reasoning_content": out.reasoning_content,
+        "metrics": out.metrics.to_dict(),
+        "tools": [t.to_dict() for t in out.tools],
+        "requirements": [r.to_dict() for r in out.requirements],
         "error": error,
     }
 

@@ -36,11 +36,30 @@ REAP_INTERVAL = 30.0
 class LiveRun:
     """One run of this replica: its task, its events so far, and who waits for more."""
 
-    __slots__ = ("run_id", "component", "user_id", "session_id", "task", "events", "frames", "keys", "done",
-                 "error", "cancel_reason", "started", "ended", "retain", "result", "base", "_changed", "_timer")
+    __slots__ = (
+        "run_id",
+        "component",
+        "user_id",
+        "session_id",
+        "task",
+        "events",
+        "frames",
+        "keys",
+        "done",
+        "error",
+        "cancel_reason",
+        "started",
+        "ended",
+        "retain",
+        "result",
+        "base",
+        "_changed",
+        "_timer",
+    )
 
-    def __init__(self, run_id: str, component: "Component", user_id: str | None, session_id: str | None,
-                 retain: bool):
+    def __init__(
+        self, run_id: str, component: "Component", user_id: str | None, session_id: str | None, retain: bool
+    ):
         self.run_id = run_id
         self.component = component
         self.user_id = user_id
@@ -97,8 +116,10 @@ class LiveRun:
     def status(self) -> str:
         for event in reversed(self.events):
             if event.ref.run_id == self.run_id and isinstance(event, TERMINAL):
-                return getattr(event, "status", None) or {"RunError": "error", "RunCancelled": "cancelled",
-                                                          "RunPaused": "paused"}[event.type]
+                return (
+                    getattr(event, "status", None)
+                    or {"RunError": "error", "RunCancelled": "cancelled", "RunPaused": "paused"}[event.type]
+                )
         if self.done:
             return "error" if self.error is not None else "cancelled"
         return "running"
@@ -113,9 +134,18 @@ class LiveRun:
         """The run as a ``RunOutput`` (the one returned, else the fold of the events seen)."""
         if self.result is not None:
             return self.result
-        first = self.events[0].ref if self.events else RunRef(self.run_id, self.session_id, self.user_id,
-                                                                 self.component.kind, self.component.name,
-                                                                 self.component.id)
+        first = (
+            self.events[0].ref
+            if self.events
+            else RunRef(
+                self.run_id,
+                self.session_id,
+                self.user_id,
+                self.component.kind,
+                self.component.name,
+                self.component.id,
+            )
+        )
         out = RunOutput(first)
         for event in self.events:
             out.apply(event)
@@ -173,8 +203,9 @@ class LiveRun:
         key = position.key
         return next((i for i, k in enumerate(self.keys) if k > key), len(self.keys))
 
-    async def batches(self, start: int, ping_interval: float,
-                      closing: Callable[[], bool]) -> AsyncIterator[tuple[int, int] | None]:
+    async def batches(
+        self, start: int, ping_interval: float, closing: Callable[[], bool]
+    ) -> AsyncIterator[tuple[int, int] | None]:
         """Ranges ``(first, end)`` of event indexes from ``start`` on, live until the run ends; ``None``
         when nothing happened for ``ping_interval`` seconds (time for a keep-alive)."""
         index = start
@@ -189,7 +220,9 @@ class LiveRun:
             if not await self._next_change(ping_interval):
                 yield None
 
-    async def stream(self, start: int, ping_interval: float, closing: Callable[[], bool]) -> AsyncIterator[bytes]:
+    async def stream(
+        self, start: int, ping_interval: float, closing: Callable[[], bool]
+    ) -> AsyncIterator[bytes]:
         """SSE frames of the events from index ``start`` on, live until the run ends."""
         async for batch in self.batches(start, ping_interval, closing):
             yield PING if batch is None else b"".join(self.frame(i) for i in range(*batch))
@@ -198,8 +231,17 @@ class LiveRun:
 class RunManager:
     """The live runs of this replica, by id."""
 
-    def __init__(self, metrics: "Metrics", *, run_timeout: float, max_runs: int, retention: float,
-                 store: "Store | None", control_poll_interval: float, max_retained: int = 2000):
+    def __init__(
+        self,
+        metrics: "Metrics",
+        *,
+        run_timeout: float,
+        max_runs: int,
+        retention: float,
+        store: "Store | None",
+        control_poll_interval: float,
+        max_retained: int = 2000,
+    ):
         self.metrics = metrics
         self.run_timeout = run_timeout
         self.max_runs = max_runs
@@ -230,14 +272,28 @@ class RunManager:
         from .errors import HTTPError
 
         if self.closing:
-            raise HTTPError(503, "This replica is shutting down; retry (another replica will take it).",
-                            headers={"Retry-After": "1"})
+            raise HTTPError(
+                503,
+                "This replica is shutting down; retry (another replica will take it).",
+                headers={"Retry-After": "1"},
+            )
         if self.max_runs and self.in_flight >= self.max_runs:
-            raise HTTPError(503, f"This replica runs {self.in_flight} runs already (max_concurrent_runs="
-                                 f"{self.max_runs}); retry shortly or add replicas.", headers={"Retry-After": "1"})
+            raise HTTPError(
+                503,
+                f"This replica runs {self.in_flight} runs already (max_concurrent_runs="
+                f"{self.max_runs}); retry shortly or add replicas.",
+                headers={"Retry-After": "1"},
+            )
 
-    def register(self, run_id: str, component: "Component", user_id: str | None, session_id: str | None, *,
-                 retain: bool) -> LiveRun:
+    def register(
+        self,
+        run_id: str,
+        component: "Component",
+        user_id: str | None,
+        session_id: str | None,
+        *,
+        retain: bool,
+    ) -> LiveRun:
         live = LiveRun(run_id, component, user_id, session_id, retain)
         self.live[run_id] = live
         self.in_flight += 1
@@ -248,8 +304,11 @@ class RunManager:
         loop = asyncio.get_running_loop()
         live.task = loop.create_task(self._drive(live, work, stream), name=f"agno_nb run {live.run_id}")
         if self.run_timeout:
-            live._timer = loop.call_later(self.run_timeout, live.cancel,
-                                          f"the run exceeded the server's run timeout of {self.run_timeout:g} s")
+            live._timer = loop.call_later(
+                self.run_timeout,
+                live.cancel,
+                f"the run exceeded the server's run timeout of {self.run_timeout:g} s",
+            )
         return live.task
 
     def abandon(self, live: LiveRun) -> None:
@@ -283,8 +342,9 @@ class RunManager:
             self.in_flight -= 1
         if live.events or live.result is not None:
             out = live.output()
-            self.metrics.observe_run(live.component.kind, out.status, live.ended - live.started,
-                                     out.metrics.to_dict())
+            self.metrics.observe_run(
+                live.component.kind, out.status, live.ended - live.started, out.metrics.to_dict()
+            )
         if live.retain:
             self.finished[live.run_id] = live
             self.finished.move_to_end(live.run_id)
@@ -302,13 +362,18 @@ class RunManager:
         """Ask the replica running ``run_id`` to cancel it (through the store)."""
         assert self.store is not None
         with self.store.transaction() as cur:
-            cur.execute("INSERT INTO run_controls (run_id, action, reason, requested_at) VALUES (?, ?, ?, ?) "
-                        "ON CONFLICT (run_id) DO UPDATE SET action = excluded.action, reason = excluded.reason, "
-                        "requested_at = excluded.requested_at", [run_id, "cancel", reason, time.time()])
+            cur.execute(
+                "INSERT INTO run_controls (run_id, action, reason, requested_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (run_id) DO UPDATE SET action = excluded.action, reason = excluded.reason, "
+                "requested_at = excluded.requested_at",
+                [run_id, "cancel", reason, time.time()],
+            )
 
     def start_polling(self) -> None:
         if self.store is not None:
-            self._poller = asyncio.get_running_loop().create_task(self._poll_controls(), name="agno_nb run controls")
+            self._poller = asyncio.get_running_loop().create_task(
+                self._poll_controls(), name="agno_nb run controls"
+            )
 
     async def _poll_controls(self) -> None:
         """Cancel requests for our runs (every ``control_poll_interval``), and now and then mark the runs of
@@ -364,8 +429,10 @@ def _take_controls(store: "Store", run_ids: list[str]) -> list[tuple[str, str, s
     found: list[tuple[str, str, str | None]] = []
     with store.transaction() as cur:
         for start in range(0, len(run_ids), 500):
-            batch = run_ids[start:start + 500]
+            batch = run_ids[start : start + 500]
             marks = ", ".join("?" * len(batch))
-            cur.execute(f"DELETE FROM run_controls WHERE run_id IN ({marks}) RETURNING run_id, action, reason", batch)
+            cur.execute(
+                f"DELETE FROM run_controls WHERE run_id IN ({marks}) RETURNING run_id, action, reason", batch
+            )
             found.extend(cur.fetchall())
     return found

@@ -16,15 +16,20 @@ DECISIONS = ("confirmed", "rejected", "provided", "executed")
 
 
 class RunRequest(BaseModel):
-    """A new run. Sent as JSON, or as form fields (objects then as JSON text; files as multipart ``files``)."""
+    """A new run. Sent as JSON, or as form fields (objects then as JSON text; files as multipart
+    ``files``)."""
 
     model_config = ConfigDict(extra="forbid")
 
     message: str | dict[str, Any] | list[Any] = Field(
-        ..., description="The input: text, or a JSON value for agents with an input_schema.")
-    session_id: str | None = Field(None, max_length=256, description="Continue this session (yours); omit to start one.")
-    user_id: str | None = Field(None, max_length=256,
-                                description="Run for this user (admin credentials, or no auth); default: you.")
+        ..., description="The input: text, or a JSON value for agents with an input_schema."
+    )
+    session_id: str | None = Field(
+        None, max_length=256, description="Continue this session (yours); omit to start one."
+    )
+    user_id: str | None = Field(
+        None, max_length=256, description="Run for this user (admin credentials, or no auth); default: you."
+    )
     stream: bool = Field(False, description="Answer with SSE: `event: <Type>`, `id: <seq>`, `data: <json>`.")
     background: bool = Field(False, description="Answer 202 with the run id at once; the run goes on here.")
     session_state: dict[str, Any] | None = Field(None, description="Values merged into the session state.")
@@ -39,7 +44,9 @@ class Decision(BaseModel):
     confirmed: bool | None = Field(None, description="AgentOS style: true = confirmed, false = rejected.")
     arguments: dict[str, Any] | None = Field(None, description="Edited arguments (with confirmed).")
     reason: str | None = Field(None, description="Why (with rejected); the model is told.")
-    user_input: dict[str, Any] | None = Field(None, description="The fields the tool asked for (with provided).")
+    user_input: dict[str, Any] | None = Field(
+        None, description="The fields the tool asked for (with provided)."
+    )
     result: Any = Field(None, description="The result of a call you ran yourself (with executed).")
 
 
@@ -80,7 +87,9 @@ class RunResponse(BaseModel):
     reasoning_content: str | None
     metrics: Metrics
     tools: list[dict[str, Any]]
-    requirements: list[dict[str, Any]] = Field(description="Pending calls of a paused run: decide, then continue.")
+    requirements: list[dict[str, Any]] = Field(
+        description="Pending calls of a paused run: decide, then continue."
+    )
     error: dict[str, Any] | None
 
 
@@ -104,11 +113,25 @@ def openapi_body(model: type[BaseModel], *, form: bool = True) -> dict[str, Any]
     content: dict[str, Any] = {"application/json": {"schema": schema}}
     if form:
         fields = {name: _form_field(name, prop) for name, prop in schema["properties"].items()}
-        form_schema = {"type": "object", "properties": fields, "required": schema.get("required", []),
-                       "additionalProperties": False}
-        multipart = {"type": "object", "required": schema.get("required", []), "additionalProperties": False,
-                     "properties": {**fields, "files": {"type": "array", "items": {"type": "string", "format": "binary"},
-                                                        "description": "Images, audio, video or documents."}}}
+        form_schema = {
+            "type": "object",
+            "properties": fields,
+            "required": schema.get("required", []),
+            "additionalProperties": False,
+        }
+        multipart = {
+            "type": "object",
+            "required": schema.get("required", []),
+            "additionalProperties": False,
+            "properties": {
+                **fields,
+                "files": {
+                    "type": "array",
+                    "items": {"type": "string", "format": "binary"},
+                    "description": "Images, audio, video or documents.",
+                },
+            },
+        }
         content["application/x-www-form-urlencoded"] = {"schema": form_schema}
         content["multipart/form-data"] = {"schema": multipart}
     return {"requestBody": {"required": True, "content": content}}
@@ -126,16 +149,31 @@ def _form_field(name: str, prop: dict[str, Any]) -> dict[str, Any]:
 
 #: one server-sent event (OpenAPI 3.2 style): ``data`` is the event as JSON, ``event`` its type, ``id`` its
 #: position (send it back as Last-Event-ID to resume)
-EVENT_SCHEMA = {"type": "object", "required": ["data"], "properties": {
-    "event": {"type": "string", "description": "The event type: RunStarted, RunContentDelta, ..."},
-    "id": {"type": "string", "description": "Its position: 12, or 12.52 inside a run of text."},
-    "retry": {"type": "integer"},
-    "data": {"type": "string", "contentMediaType": "application/json",
-             "contentSchema": {"type": "object", "required": ["type", "run_id"],
-                               "properties": {"type": {"type": "string"}, "run_id": {"type": "string"}}}}}}
-STREAM_DOC = {"text/event-stream": {"schema": EVENT_SCHEMA,
-                                    "example": "event: RunContentDelta\nid: 3.5\ndata: {\"type\": \"RunContentDelta\", "
-                                               "\"run_id\": \"...\", \"content\": \"Hello\"}\n\n"}}
+EVENT_SCHEMA = {
+    "type": "object",
+    "required": ["data"],
+    "properties": {
+        "event": {"type": "string", "description": "The event type: RunStarted, RunContentDelta, ..."},
+        "id": {"type": "string", "description": "Its position: 12, or 12.52 inside a run of text."},
+        "retry": {"type": "integer"},
+        "data": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": {
+                "type": "object",
+                "required": ["type", "run_id"],
+                "properties": {"type": {"type": "string"}, "run_id": {"type": "string"}},
+            },
+        },
+    },
+}
+STREAM_DOC = {
+    "text/event-stream": {
+        "schema": EVENT_SCHEMA,
+        "example": 'event: RunContentDelta\nid: 3.5\ndata: {"type": "RunContentDelta", '
+        '"run_id": "...", "content": "Hello"}\n\n',
+    }
+}
 
 
 class OpenAIErrorBody(BaseModel):
@@ -151,6 +189,8 @@ class OpenAIError(BaseModel):
     error: OpenAIErrorBody
 
 
-OPENAI_ERRORS = {code: {"model": OpenAIError} for code in (400, 401, 403, 404, 409, 413, 415, 422, 502, 503, 504)}
+OPENAI_ERRORS = {
+    code: {"model": OpenAIError} for code in (400, 401, 403, 404, 409, 413, 415, 422, 502, 503, 504)
+}
 
 ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 415, 422, 503)}

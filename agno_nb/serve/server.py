@@ -28,7 +28,9 @@ class RunningServer:
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind((host, port))
         self.host, self.port = host, self.sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level=log_level, lifespan="on", timeout_graceful_shutdown=_grace(app) + 5)
+        config = uvicorn.Config(
+            app, log_level=log_level, lifespan="on", timeout_graceful_shutdown=_grace(app) + 5
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self._run, name=f"agno_nb-serve-{self.port}", daemon=True)
         self.error: BaseException | None = None
@@ -78,6 +80,8 @@ def _grace(app: Any) -> float:
     return state.settings.shutdown_grace if state is not None else 10.0
 
 
-def start_server(app: Any, *, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning") -> RunningServer:
+def start_server(
+    app: Any, *, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning"
+) -> RunningServer:
     """Serve ``app`` on ``host:port`` (port 0: a free one) in a background thread; returns once it listens."""
     return RunningServer(app, host, port, log_level).start()

@@ -58,11 +58,22 @@ class ServeSettings:
     insecure_no_auth: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("max_body_bytes", "run_timeout", "max_concurrent_runs", "shutdown_grace", "sse_ping_interval",
-                     "audit_flush_interval", "api_key_cache_ttl", "run_retention", "control_poll_interval",
-                     "threads"):
+        for name in (
+            "max_body_bytes",
+            "run_timeout",
+            "max_concurrent_runs",
+            "shutdown_grace",
+            "sse_ping_interval",
+            "audit_flush_interval",
+            "api_key_cache_ttl",
+            "run_retention",
+            "control_poll_interval",
+            "threads",
+        ):
             if getattr(self, name) < 0:
-                raise ConfigurationError(f"ServeSettings.{name} must be 0 or more, got {getattr(self, name)}.")
+                raise ConfigurationError(
+                    f"ServeSettings.{name} must be 0 or more, got {getattr(self, name)}."
+                )
         if self.sse_ping_interval == 0 or self.control_poll_interval == 0:
             raise ConfigurationError("sse_ping_interval and control_poll_interval must be more than 0.")
 

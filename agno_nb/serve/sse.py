@@ -16,8 +16,16 @@ from ..run_events import Event, RunCancelled, RunCompleted, RunError, RunPaused
 from ..jsonsafe import dumps
 from .errors import HTTPError
 
-__all__ = ["encode_event", "encode_frame", "event_dict", "Position", "TERMINAL", "PING", "MEDIA_TYPE",
-           "SSE_HEADERS"]
+__all__ = [
+    "encode_event",
+    "encode_frame",
+    "event_dict",
+    "Position",
+    "TERMINAL",
+    "PING",
+    "MEDIA_TYPE",
+    "SSE_HEADERS",
+]
 
 MEDIA_TYPE = "text/event-stream"
 #: no caching, and no buffering by nginx-style proxies (they would hold back every delta)
@@ -88,8 +96,11 @@ class Position:
         except ValueError:
             position = None
         if position is None or position.seq < -1 or position.end < 0 or position.nested < 0:
-            raise HTTPError(422, f"Event position {raw[:40]!r} is not one this server gave: use the id: of the last "
-                                 f"event you received (like 12, 12.52 or 12+3), or an event number for after=.")
+            raise HTTPError(
+                422,
+                f"Event position {raw[:40]!r} is not one this server gave: use the id: of the last "
+                f"event you received (like 12, 12.52 or 12+3), or an event number for after=.",
+            )
         return position
 
     def __str__(self) -> str:

@@ -28,9 +28,20 @@ __all__ = ["ServeState", "state_of"]
 class ServeState:
     """The app's components, store, auth, settings and live parts."""
 
-    def __init__(self, *, name: str, components: "Components", store: "Store | None", auth: "Auth | None",
-                 settings: "ServeSettings", metrics: "Metrics", runs: "RunManager", audit: "AuditLog",
-                 owns_store: bool, extras: dict[str, Any]):
+    def __init__(
+        self,
+        *,
+        name: str,
+        components: "Components",
+        store: "Store | None",
+        auth: "Auth | None",
+        settings: "ServeSettings",
+        metrics: "Metrics",
+        runs: "RunManager",
+        audit: "AuditLog",
+        owns_store: bool,
+        extras: dict[str, Any],
+    ):
         self.name = name
         self.components = components
         self.store = store
@@ -53,8 +64,10 @@ class ServeState:
 
     def require_store(self, what: str) -> "Store":
         if self.store is None:
-            raise HTTPError(404, f"{what} live in the store, and this app has none: start it with db=... "
-                                 f"(or $AGNO_NB_DB).")
+            raise HTTPError(
+                404,
+                f"{what} live in the store, and this app has none: start it with db=... (or $AGNO_NB_DB).",
+            )
         return self.store
 
     @property
@@ -64,8 +77,9 @@ class ServeState:
     def begin_shutdown(self) -> None:
         """Start draining (idempotent): new runs get 503, running ones get the grace period."""
         if self.draining is None:
-            self.draining = asyncio.get_running_loop().create_task(self.runs.drain(self.settings.shutdown_grace),
-                                                                   name="agno_nb drain")
+            self.draining = asyncio.get_running_loop().create_task(
+                self.runs.drain(self.settings.shutdown_grace), name="agno_nb drain"
+            )
 
 
 def state_of(request: "Request") -> ServeState:

@@ -30,8 +30,15 @@ _DELTAS = {"RunContentDelta", "ReasoningContentDelta"}
 STREAM_CLOSED = "StreamClosed"
 
 
-async def tail_store(store: "Store", record: "RunRecord", position: Position | None, *, poll: float,
-                     ping_interval: float, closing: Callable[[], bool]) -> AsyncIterator[bytes]:
+async def tail_store(
+    store: "Store",
+    record: "RunRecord",
+    position: Position | None,
+    *,
+    poll: float,
+    ping_interval: float,
+    closing: Callable[[], bool],
+) -> AsyncIterator[bytes]:
     """SSE frames of the run's stored events after ``position``, then new ones until the run ends."""
     key = position.key if position is not None else (-1, WHOLE, WHOLE)
     last_activity = time.monotonic()
@@ -45,8 +52,11 @@ async def tail_store(store: "Store", record: "RunRecord", position: Position | N
             return
         current = await asyncio.to_thread(store.get_run, record.run_id)
         if current is None:  # deleted while followed
-            yield encode_frame("RunError", None, {"type": "RunError", "run_id": record.run_id,
-                                                  "error": "the run was deleted"})
+            yield encode_frame(
+                "RunError",
+                None,
+                {"type": "RunError", "run_id": record.run_id, "error": "the run was deleted"},
+            )
             return
         if current.status != "running":
             # Its last rows were written with its final status: read them once more, then say how it ended.
@@ -56,13 +66,27 @@ async def tail_store(store: "Store", record: "RunRecord", position: Position | N
                 yield frames
             if not ended:
                 kind = _ending_type(current.status)
-                yield encode_frame(kind, None, {"type": kind, "run_id": current.run_id, "status": current.status,
-                                                "reason": current.error})
+                yield encode_frame(
+                    kind,
+                    None,
+                    {
+                        "type": kind,
+                        "run_id": current.run_id,
+                        "status": current.status,
+                        "reason": current.error,
+                    },
+                )
             return
         if closing():
-            yield encode_frame(STREAM_CLOSED, None, {
-                "run_id": record.run_id, "reason": "this replica is shutting down; reconnect with Last-Event-ID",
-                "last_event_id": str(Position(*key)) if key[0] >= 0 else None})
+            yield encode_frame(
+                STREAM_CLOSED,
+                None,
+                {
+                    "run_id": record.run_id,
+                    "reason": "this replica is shutting down; reconnect with Last-Event-ID",
+                    "last_event_id": str(Position(*key)) if key[0] >= 0 else None,
+                },
+            )
             return
         await asyncio.sleep(poll)
         if time.monotonic() - last_activity >= ping_interval:
@@ -70,8 +94,9 @@ async def tail_store(store: "Store", record: "RunRecord", position: Position | N
             yield PING
 
 
-def _frames(record: "RunRecord", rows: list[dict[str, Any]],
-            key: tuple[int, int, int]) -> tuple[bytes, tuple[int, int, int], bool]:
+def _frames(
+    record: "RunRecord", rows: list[dict[str, Any]], key: tuple[int, int, int]
+) -> tuple[bytes, tuple[int, int, int], bool]:
     frames: list[bytes] = []
     ended = False
     for row in rows:
@@ -82,12 +107,17 @@ def _frames(record: "RunRecord", rows: list[dict[str, Any]],
 
 
 def _ending_type(status: str) -> str:
-    return {"interrupted": "RunInterrupted", "error": "RunError", "cancelled": "RunCancelled",
-            "paused": "RunPaused"}.get(status, "RunCompleted")
+    return {
+        "interrupted": "RunInterrupted",
+        "error": "RunError",
+        "cancelled": "RunCancelled",
+        "paused": "RunPaused",
+    }.get(status, "RunCompleted")
 
 
-def _frame(record: "RunRecord", row: dict[str, Any],
-           key: tuple[int, int, int]) -> tuple[bytes | None, tuple[int, int, int], bool]:
+def _frame(
+    record: "RunRecord", row: dict[str, Any], key: tuple[int, int, int]
+) -> tuple[bytes | None, tuple[int, int, int], bool]:
     """The frame for a stored row after ``key`` (``None`` if the client has it), and the new position."""
     seq, kind = row["seq"], row["type"]
     payload = dict(row["payload"] or {})
@@ -106,11 +136,19 @@ def _frame(record: "RunRecord", row: dict[str, Any],
             return None, key, kind in _TERMINAL  # the client has it
         new_key = (seq, WHOLE, 0)
         label = str(seq)
-    data = {"type": kind, "run_id": record.run_id, "parent_run_id": record.parent_run_id,
-            "span_id": row["span_id"], "parent_span_id": row["parent_span_id"],
-            "emitter_type": record.component_type, "emitter_name": record.component_name,
-            "emitter_id": record.component_id, "session_id": record.session_id, **payload,
-            "created_at": row["ts"]}
+    data = {
+        "type": kind,
+        "run_id": record.run_id,
+        "parent_run_id": record.parent_run_id,
+        "span_id": row["span_id"],
+        "parent_span_id": row["parent_span_id"],
+        "emitter_type": record.component_type,
+        "emitter_name": record.component_name,
+        "emitter_id": record.component_id,
+        "session_id": record.session_id,
+        **payload,
+        "created_at": row["ts"],
+    }
     terminal = kind in _TERMINAL
     if terminal and record.metrics:
         data["metrics"] = record.metrics

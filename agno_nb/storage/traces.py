@@ -23,8 +23,16 @@ def stored_trace(store: "Store", run_id: str) -> dict[str, Any]:
         raise NotFoundError(f"No run {run_id!r} in {store.location}.")
     events = store.get_events(run_id)
     t0 = events[0]["ts"] if events else 0.0
-    root = {"id": run_id, "kind": "run", "name": run.component_name or run.component_id or "agent",
-            "status": run.status, "start": 0.0, "duration": None, "attrs": {"input": run.input}, "children": []}
+    root = {
+        "id": run_id,
+        "kind": "run",
+        "name": run.component_name or run.component_id or "agent",
+        "status": run.status,
+        "start": 0.0,
+        "duration": None,
+        "attrs": {"input": run.input},
+        "children": [],
+    }
     spans: dict[str, dict[str, Any]] = {}
     for row in events:
         payload = row["payload"] or {}
@@ -39,25 +47,71 @@ def stored_trace(store: "Store", run_id: str) -> dict[str, Any]:
                 span["duration"] = round(row["ts"] - t0 - span["start"], 6)
                 span["attrs"].update({k: v for k, v in payload.items() if k in _KEEP})
             continue
-        span = {"id": row["span_id"], "kind": kind, "name": payload.get("tool_name") or payload.get("model")
-                or payload.get("title") or payload.get("guardrail") or row["type"], "status": "running",
-                "start": round(row["ts"] - t0, 6), "duration": None,
-                "attrs": {k: v for k, v in payload.items() if k in _KEEP}, "children": []}
+        span = {
+            "id": row["span_id"],
+            "kind": kind,
+            "name": payload.get("tool_name")
+            or payload.get("model")
+            or payload.get("title")
+            or payload.get("guardrail")
+            or row["type"],
+            "status": "running",
+            "start": round(row["ts"] - t0, 6),
+            "duration": None,
+            "attrs": {k: v for k, v in payload.items() if k in _KEEP},
+            "children": [],
+        }
         spans[row["span_id"]] = span
         parent = spans.get(row["parent_span_id"] or "")
         (parent["children"] if parent else root["children"]).append(span)
     metrics = run.metrics or {}
-    trace = {"version": 1, "run_id": run_id, "agent": root["name"], "status": run.status,
-             "totals": {k: metrics.get(k) for k in ("input_tokens", "output_tokens", "model_requests", "tool_calls",
-                                                     "cost", "ttft", "duration")},
-             "answer": run.content if isinstance(run.content, str) else None, "error": run.error,
-             "requirements": [], "events": len(events), "root": root}
+    trace = {
+        "version": 1,
+        "run_id": run_id,
+        "agent": root["name"],
+        "status": run.status,
+        "totals": {
+            k: metrics.get(k)
+            for k in (
+                "input_tokens",
+                "output_tokens",
+                "model_requests",
+                "tool_calls",
+                "cost",
+                "ttft",
+                "duration",
+            )
+        },
+        "answer": run.content if isinstance(run.content, str) else None,
+        "error": run.error,
+        "requirements": [],
+        "events": len(events),
+        "root": root,
+    }
     for key in ("input_tokens", "output_tokens", "model_requests", "tool_calls"):
         trace["totals"][key] = trace["totals"][key] or 0
     return trace
 
 
-_KINDS = {"ModelRequestStarted": "model", "ToolCallStarted": "tool", "ToolCallPaused": "tool",
-          "ToolCallRejected": "tool", "ReasoningStep": "reasoning", "GuardrailTripped": "guardrail"}
-_KEEP = ("arguments", "result", "error", "reason", "input_tokens", "output_tokens", "ttft", "latency", "reasoning",
-         "kind", "stage", "cost")
+_KINDS = {
+    "ModelRequestStarted": "model",
+    "ToolCallStarted": "tool",
+    "ToolCallPaused": "tool",
+    "ToolCallRejected": "tool",
+    "ReasoningStep": "reasoning",
+    "GuardrailTripped": "guardrail",
+}
+_KEEP = (
+    "arguments",
+    "result",
+    "error",
+    "reason",
+    "input_tokens",
+    "output_tokens",
+    "ttft",
+    "latency",
+    "reasoning",
+    "kind",
+    "stage",
+    "cost",
+)

@@ -4,7 +4,7 @@ The three kinds share one set of routes (built per kind by ``component_router``)
 
     GET  /agents                                  the agents you may run
     GET  /agents/{agent_id}                       one, with its tools and schemas
-    POST /agents/{agent_id}/runs                  JSON or form: message, session_id, user_id, stream, background
+    POST /agents/{agent_id}/runs                  JSON or form: message, session_id, user_id, stream, ...
     POST /agents/{agent_id}/runs/{run_id}/continue  decisions for a paused run
     POST /agents/{agent_id}/runs/{run_id}/cancel
     POST /workflows/{workflow_id}/runs/{run_id}/resume  a workflow from its last checkpoint
@@ -26,7 +26,16 @@ from ..deps import check_id, json_response, parse_bool, parse_object, principal,
 from ..errors import HTTPError, http_error_for
 from ..launch import RunParams, await_output, first_event, sse_response, start_run
 from ..payloads import run_payload
-from ..schemas import DECISIONS, ERRORS, STREAM_DOC, Accepted, ContinueRequest, RunRequest, RunResponse, openapi_body
+from ..schemas import (
+    DECISIONS,
+    ERRORS,
+    STREAM_DOC,
+    Accepted,
+    ContinueRequest,
+    RunRequest,
+    RunResponse,
+    openapi_body,
+)
 from ..state import ServeState, state_of
 
 __all__ = ["component_router"]
@@ -54,8 +63,12 @@ def component_router(kind: str, ids: list[str]) -> APIRouter:
         component = _component(request, kind, key, who)
         return json_response(component.describe(detail=True))
 
-    @router.post(f"/{{{key}}}/runs", summary=f"Run a {kind}", openapi_extra=openapi_body(RunRequest),
-                 responses={200: {"model": RunResponse, "content": STREAM_DOC}, 202: {"model": Accepted}, **ERRORS})
+    @router.post(
+        f"/{{{key}}}/runs",
+        summary=f"Run a {kind}",
+        openapi_extra=openapi_body(RunRequest),
+        responses={200: {"model": RunResponse, "content": STREAM_DOC}, 202: {"model": Accepted}, **ERRORS},
+    )
     async def create_run(request: Request, component_id: str = _id) -> Any:
         who = await principal(request)
         state = state_of(request)
@@ -64,9 +77,12 @@ def component_router(kind: str, ids: list[str]) -> APIRouter:
         live = await start_run(state, component, who, params)
         return await _answer(state, live, kind, stream=params.stream, background=params.background)
 
-    @router.post(f"/{{{key}}}/runs/{{run_id}}/continue", summary="Continue a paused run with decisions",
-                 openapi_extra=openapi_body(ContinueRequest),
-                 responses={200: {"model": RunResponse, "content": STREAM_DOC}, 202: {"model": Accepted}, **ERRORS})
+    @router.post(
+        f"/{{{key}}}/runs/{{run_id}}/continue",
+        summary="Continue a paused run with decisions",
+        openapi_extra=openapi_body(ContinueRequest),
+        responses={200: {"model": RunResponse, "content": STREAM_DOC}, 202: {"model": Accepted}, **ERRORS},
+    )
     async def continue_run(request: Request, run_id: str, component_id: str = _id) -> Any:
         who = await principal(request)
         state = state_of(request)
@@ -74,8 +90,11 @@ def component_router(kind: str, ids: list[str]) -> APIRouter:
         fields, _ = await read_body(request)
         unknown = set(fields) - {"requirements", "tools", "stream", "background"}
         if unknown:
-            raise HTTPError(422, f"Unknown field(s) {sorted(unknown)}; send requirements (one decision per pending "
-                                 f"call), stream and background.")
+            raise HTTPError(
+                422,
+                f"Unknown field(s) {sorted(unknown)}; send requirements (one decision per pending "
+                f"call), stream and background.",
+            )
         stream, background = parse_bool(fields, "stream", False), parse_bool(fields, "background", False)
         decisions = _decisions(fields)
         state.runs.admit()
@@ -90,8 +109,11 @@ def component_router(kind: str, ids: list[str]) -> APIRouter:
         state.runs.launch(live, work, stream=stream)
         return await _answer(state, live, kind, stream=stream, background=background)
 
-    @router.post(f"/{{{key}}}/runs/{{run_id}}/cancel", summary="Cancel a run (on whichever replica runs it)",
-                 responses=ERRORS)
+    @router.post(
+        f"/{{{key}}}/runs/{{run_id}}/cancel",
+        summary="Cancel a run (on whichever replica runs it)",
+        responses=ERRORS,
+    )
     async def cancel_run(request: Request, run_id: str, component_id: str = _id) -> Any:
         who = await principal(request)
         state = state_of(request)
@@ -99,9 +121,16 @@ def component_router(kind: str, ids: list[str]) -> APIRouter:
         return await _cancel(state, component, run_id, who)
 
     if kind == "workflow":
-        @router.post(f"/{{{key}}}/runs/{{run_id}}/resume", summary="Resume a workflow run from its last checkpoint",
-                     responses={200: {"model": RunResponse, "content": STREAM_DOC}, 202: {"model": Accepted},
-                                **ERRORS})
+
+        @router.post(
+            f"/{{{key}}}/runs/{{run_id}}/resume",
+            summary="Resume a workflow run from its last checkpoint",
+            responses={
+                200: {"model": RunResponse, "content": STREAM_DOC},
+                202: {"model": Accepted},
+                **ERRORS,
+            },
+        )
         async def resume_run(request: Request, run_id: str, component_id: str = _id) -> Any:
             who = await principal(request)
             state = state_of(request)
@@ -142,11 +171,16 @@ async def _run_params(request: Request, kind: str) -> RunParams:
     if not isinstance(message, (str, dict, list)):
         raise HTTPError(422, "message must be text or a JSON object or array.")
     media = [await _media(upload) for upload in files]
-    return RunParams(message, session_id=check_id(fields.get("session_id"), "session_id"),
-                     user_id=check_id(fields.get("user_id"), "user_id"),
-                     stream=parse_bool(fields, "stream", False), background=parse_bool(fields, "background", False),
-                     session_state=parse_object(fields, "session_state"), context=parse_object(fields, "context"),
-                     media=media)
+    return RunParams(
+        message,
+        session_id=check_id(fields.get("session_id"), "session_id"),
+        user_id=check_id(fields.get("user_id"), "user_id"),
+        stream=parse_bool(fields, "stream", False),
+        background=parse_bool(fields, "background", False),
+        session_state=parse_object(fields, "session_state"),
+        context=parse_object(fields, "context"),
+        media=media,
+    )
 
 
 async def _media(upload: Any) -> Any:
@@ -154,8 +188,15 @@ async def _media(upload: Any) -> Any:
 
     data = await upload.read()
     mime = (upload.content_type or "application/octet-stream").split(";", 1)[0].strip().lower()
-    cls = Image if mime.startswith("image/") else Audio if mime.startswith("audio/") else \
-        Video if mime.startswith("video/") else File
+    cls = (
+        Image
+        if mime.startswith("image/")
+        else Audio
+        if mime.startswith("audio/")
+        else Video
+        if mime.startswith("video/")
+        else File
+    )
     try:
         return cls(content=data, mime_type=mime, name=upload.filename or None)
     except ConfigurationError as exc:
@@ -174,8 +215,12 @@ async def _optional_body(request: Request) -> dict[str, Any]:
 
 async def _answer(state: ServeState, live: Any, kind: str, *, stream: bool, background: bool) -> Any:
     if background and not stream:
-        body = {"run_id": live.run_id, "session_id": live.session_id, "status": "running",
-                "events": f"/runs/{live.run_id}/events"}
+        body = {
+            "run_id": live.run_id,
+            "session_id": live.session_id,
+            "status": "running",
+            "events": f"/runs/{live.run_id}/events",
+        }
         return json_response(body, 202, headers={"Location": f"/runs/{live.run_id}"})
     if stream:
         await first_event(live)
@@ -194,13 +239,17 @@ def _decisions(fields: dict[str, Any]) -> list[dict[str, Any]]:
         except ValueError:
             raise HTTPError(422, "requirements must be a JSON array of decisions.") from None
     if not isinstance(raw, list) or not raw or not all(isinstance(d, dict) for d in raw):
-        raise HTTPError(422, "requirements must be a non-empty array of decisions: {tool_call_id, decision: "
-                             "confirmed | rejected | provided | executed, ...}.")
+        raise HTTPError(
+            422,
+            "requirements must be a non-empty array of decisions: {tool_call_id, decision: "
+            "confirmed | rejected | provided | executed, ...}.",
+        )
     return raw
 
 
-async def _paused(state: ServeState, component: Component, run_id: str,
-                  who: Principal) -> tuple[Any, str | None, list[Requirement]]:
+async def _paused(
+    state: ServeState, component: Component, run_id: str, who: Principal
+) -> tuple[Any, str | None, list[Requirement]]:
     """The paused run to continue: (what to pass to continue_run, its user, its pending requirements)."""
     store = component.store()
     if store is not None:
@@ -208,17 +257,31 @@ async def _paused(state: ServeState, component: Component, run_id: str,
             approval = await asyncio.to_thread(store.get_approval, run_id)
         except Exception as exc:
             raise http_error_for(exc) from None
-        if approval is None or approval.get("component_id") not in (None, component.id) \
-                or not who.owns(approval.get("user_id")):
-            raise HTTPError(404, f"No paused run {run_id!r} of {component.kind} {component.id!r}: it finished, "
-                                 f"was never paused, is being continued, or is not yours.")
+        if (
+            approval is None
+            or approval.get("component_id") not in (None, component.id)
+            or not who.owns(approval.get("user_id"))
+        ):
+            raise HTTPError(
+                404,
+                f"No paused run {run_id!r} of {component.kind} {component.id!r}: it finished, "
+                f"was never paused, is being continued, or is not yours.",
+            )
         return run_id, approval.get("user_id"), [Requirement.from_dict(r) for r in approval["requirements"]]
     live = state.runs.find(run_id)
     out = live.output() if live is not None and live.component is component else None
-    if out is None or out.status != "paused" or out.paused is None or out.paused.continued \
-            or not who.owns(live.user_id):
-        raise HTTPError(404, f"No paused run {run_id!r} of {component.kind} {component.id!r} on this server (without "
-                             f"a store, paused runs live in memory for {state.settings.run_retention:g} s).")
+    if (
+        out is None
+        or out.status != "paused"
+        or out.paused is None
+        or out.paused.continued
+        or not who.owns(live.user_id)
+    ):
+        raise HTTPError(
+            404,
+            f"No paused run {run_id!r} of {component.kind} {component.id!r} on this server (without "
+            f"a store, paused runs live in memory for {state.settings.run_retention:g} s).",
+        )
     return out, live.user_id, [Requirement.from_dict(r.to_dict()) for r in out.requirements]
 
 
@@ -229,7 +292,9 @@ def _apply(pending: list[Requirement], decisions: list[dict[str, Any]]) -> list[
         call_id = decision.get("tool_call_id")
         requirement = by_id.get(call_id)
         if requirement is None:
-            raise HTTPError(422, f"tool_call_id {call_id!r} is not pending in this run; pending: {sorted(by_id)}.")
+            raise HTTPError(
+                422, f"tool_call_id {call_id!r} is not pending in this run; pending: {sorted(by_id)}."
+            )
         verdict = decision.get("decision")
         if verdict is None and isinstance(decision.get("confirmed"), bool):
             verdict = "confirmed" if decision["confirmed"] else "rejected"
@@ -257,8 +322,11 @@ def _apply(pending: list[Requirement], decisions: list[dict[str, Any]]) -> list[
     return pending
 
 
-_NEEDS = {"confirmation": "confirmed or rejected", "user_input": "provided (with user_input) or rejected",
-          "external_execution": "executed (with result) or rejected"}
+_NEEDS = {
+    "confirmation": "confirmed or rejected",
+    "user_input": "provided (with user_input) or rejected",
+    "external_execution": "executed (with result) or rejected",
+}
 
 
 def _claim_error(component: Component, run_id: str, exc: Exception) -> HTTPError:
@@ -298,7 +366,9 @@ async def _cancel(state: ServeState, component: Component, run_id: str, who: Pri
 def _cancel_paused(store: Any, record: Any, reason: str) -> dict[str, Any]:
     """A paused run waits for nobody once cancelled: claim its approval, then mark it cancelled."""
     if store.take_approval(record.run_id) is None:
-        raise HTTPError(409, f"Run {record.run_id!r} is being continued right now; cancel it again to stop that.")
+        raise HTTPError(
+            409, f"Run {record.run_id!r} is being continued right now; cancel it again to stop that."
+        )
     record.status, record.error, record.updated_at = "cancelled", reason, time.time()
     store.save_run(record, [], None, replace=True, count_run=False)
     return {"run_id": record.run_id, "status": "cancelled"}

@@ -49,17 +49,33 @@ def _user_filter(who: Principal, user_id: str | None) -> str | None:
 
 
 @router.get("/sessions", tags=["Sessions"], summary="Sessions, most recently updated first", responses=ERRORS)
-async def list_sessions(request: Request, user_id: str | None = Query(None, max_length=256),
-                        component_id: str | None = Query(None, max_length=256),
-                        type: Literal["agent", "team", "workflow"] | None = Query(None),
-                        limit: int = Limit, offset: int = Offset) -> Any:
+async def list_sessions(
+    request: Request,
+    user_id: str | None = Query(None, max_length=256),
+    component_id: str | None = Query(None, max_length=256),
+    type: Literal["agent", "team", "workflow"] | None = Query(None),
+    limit: int = Limit,
+    offset: int = Offset,
+) -> Any:
     who = await principal(request)
     who.require("sessions:read")
     store = state_of(request).require_store("Sessions")
-    records = await _call(store.list_sessions, component_id=component_id, user_id=_user_filter(who, user_id),
-                          session_type=type, limit=limit, offset=offset)
-    return json_response({"data": [session_payload(r) for r in records], "limit": limit, "offset": offset,
-                          "next_offset": offset + limit if len(records) == limit else None})
+    records = await _call(
+        store.list_sessions,
+        component_id=component_id,
+        user_id=_user_filter(who, user_id),
+        session_type=type,
+        limit=limit,
+        offset=offset,
+    )
+    return json_response(
+        {
+            "data": [session_payload(r) for r in records],
+            "limit": limit,
+            "offset": offset,
+            "next_offset": offset + limit if len(records) == limit else None,
+        }
+    )
 
 
 async def _session(state: ServeState, session_id: str, who: Principal) -> Any:
@@ -70,46 +86,81 @@ async def _session(state: ServeState, session_id: str, who: Principal) -> Any:
     return record
 
 
-@router.get("/sessions/{session_id}", tags=["Sessions"], summary="One session: state, summary, name",
-            responses=ERRORS)
+@router.get(
+    "/sessions/{session_id}", tags=["Sessions"], summary="One session: state, summary, name", responses=ERRORS
+)
 async def get_session(request: Request, session_id: str) -> Any:
     who = await principal(request)
     who.require("sessions:read")
     return json_response(session_payload(await _session(state_of(request), session_id, who)))
 
 
-@router.get("/sessions/{session_id}/runs", tags=["Sessions"], summary="A session's runs, oldest first",
-            responses=ERRORS)
+@router.get(
+    "/sessions/{session_id}/runs",
+    tags=["Sessions"],
+    summary="A session's runs, oldest first",
+    responses=ERRORS,
+)
 async def session_runs(request: Request, session_id: str, limit: int = Limit, offset: int = Offset) -> Any:
     who = await principal(request)
     who.require("sessions:read")
     state = state_of(request)
     await _session(state, session_id, who)
-    records = await _call(state.store.list_runs, session_id=session_id, limit=limit, offset=offset, oldest_first=True)
-    return json_response({"data": [record_payload(r) for r in records], "limit": limit, "offset": offset,
-                          "next_offset": offset + limit if len(records) == limit else None})
+    records = await _call(
+        state.store.list_runs, session_id=session_id, limit=limit, offset=offset, oldest_first=True
+    )
+    return json_response(
+        {
+            "data": [record_payload(r) for r in records],
+            "limit": limit,
+            "offset": offset,
+            "next_offset": offset + limit if len(records) == limit else None,
+        }
+    )
 
 
-@router.post("/sessions/{session_id}/rename", tags=["Sessions"], summary="Rename a session",
-             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
-                 "type": "object", "required": ["name"], "additionalProperties": False,
-                 "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 256}}}}}}},
-             responses=ERRORS)
+@router.post(
+    "/sessions/{session_id}/rename",
+    tags=["Sessions"],
+    summary="Rename a session",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["name"],
+                        "additionalProperties": False,
+                        "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 256}},
+                    }
+                }
+            },
+        }
+    },
+    responses=ERRORS,
+)
 async def rename_session(request: Request, session_id: str) -> Any:
     who = await principal(request)
     who.require("sessions:write")
     fields, _ = await read_body(request, allow_form=False)
     name = fields.get("name")
     if set(fields) != {"name"} or not isinstance(name, str) or not name.strip() or len(name) > 256:
-        raise HTTPError(422, "Send {\"name\": \"...\"}: a non-empty name of at most 256 characters.")
+        raise HTTPError(422, 'Send {"name": "..."}: a non-empty name of at most 256 characters.')
     state = state_of(request)
     await _session(state, session_id, who)
     await _call(state.store.rename_session, session_id, name.strip())
     return json_response(session_payload(await _session(state, session_id, who)))
 
 
-@router.delete("/sessions/{session_id}", tags=["Sessions"], status_code=204, response_model=None,
-               summary="Delete a session with its runs, events, approvals and checkpoints", responses=ERRORS)
+@router.delete(
+    "/sessions/{session_id}",
+    tags=["Sessions"],
+    status_code=204,
+    response_model=None,
+    summary="Delete a session with its runs, events, approvals and checkpoints",
+    responses=ERRORS,
+)
 async def delete_session(request: Request, session_id: str) -> Any:
     who = await principal(request)
     who.require("sessions:write")
@@ -122,7 +173,9 @@ async def delete_session(request: Request, session_id: str) -> Any:
 # ---------------------------------------------------------------------------------------- runs, traces
 
 
-@router.get("/runs/{run_id}", tags=["Runs"], summary="A run: status, input, answer, metrics", responses=ERRORS)
+@router.get(
+    "/runs/{run_id}", tags=["Runs"], summary="A run: status, input, answer, metrics", responses=ERRORS
+)
 async def get_run(request: Request, run_id: str) -> Any:
     who = await principal(request)
     who.require("sessions:read")
@@ -145,8 +198,12 @@ async def get_run(request: Request, run_id: str) -> Any:
     return json_response(run_payload(live.output(), live.component.kind, live.user_id))
 
 
-@router.get("/traces/{run_id}", tags=["Runs"], summary="A stored run's trace (the tree the notebook renders)",
-            responses=ERRORS)
+@router.get(
+    "/traces/{run_id}",
+    tags=["Runs"],
+    summary="A stored run's trace (the tree the notebook renders)",
+    responses=ERRORS,
+)
 async def get_trace(request: Request, run_id: str) -> Any:
     who = await principal(request)
     from ...storage.traces import stored_trace
@@ -167,7 +224,9 @@ def _no_run(run_id: str) -> HTTPError:
 
 
 @router.get("/memories", tags=["Memories"], summary="A user's memories, most recent first", responses=ERRORS)
-async def list_memories(request: Request, user_id: str | None = Query(None, max_length=256), limit: int = Limit) -> Any:
+async def list_memories(
+    request: Request, user_id: str | None = Query(None, max_length=256), limit: int = Limit
+) -> Any:
     who = await principal(request)
     who.require("memories:read")
     store = state_of(request).require_store("Memories")
@@ -178,9 +237,17 @@ async def list_memories(request: Request, user_id: str | None = Query(None, max_
     return json_response({"data": [memory_payload(r) for r in records], "user_id": owner})
 
 
-@router.delete("/memories/{memory_id}", tags=["Memories"], status_code=204, response_model=None, summary="Delete one memory",
-               responses=ERRORS)
-async def delete_memory(request: Request, memory_id: str, user_id: str | None = Query(None, max_length=256)) -> Any:
+@router.delete(
+    "/memories/{memory_id}",
+    tags=["Memories"],
+    status_code=204,
+    response_model=None,
+    summary="Delete one memory",
+    responses=ERRORS,
+)
+async def delete_memory(
+    request: Request, memory_id: str, user_id: str | None = Query(None, max_length=256)
+) -> Any:
     who = await principal(request)
     who.require("memories:write")
     store = state_of(request).require_store("Memories")

@@ -27,11 +27,17 @@ __all__ = ["router"]
 router = APIRouter(tags=["Runs"])
 
 
-@router.get("/runs/{run_id}/events", summary="A run's events (SSE), resumable from any replica",
-            responses={200: {"content": STREAM_DOC}, **ERRORS})
-async def run_events(request: Request, run_id: str,
-                     after: str | None = Query(None, max_length=64, description="Go on after this event id."),
-                     last_event_id: str | None = Header(None, max_length=64, description="What EventSource sends.")) -> Any:
+@router.get(
+    "/runs/{run_id}/events",
+    summary="A run's events (SSE), resumable from any replica",
+    responses={200: {"content": STREAM_DOC}, **ERRORS},
+)
+async def run_events(
+    request: Request,
+    run_id: str,
+    after: str | None = Query(None, max_length=64, description="Go on after this event id."),
+    last_event_id: str | None = Header(None, max_length=64, description="What EventSource sends."),
+) -> Any:
     who = await principal(request)
     state = state_of(request)
     position = Position.parse(after if after is not None else last_event_id)
@@ -47,8 +53,11 @@ async def run_events(request: Request, run_id: str,
 async def _from_store(state: ServeState, run_id: str, position: Position | None, who: Principal) -> Any:
     store = state.store
     if store is None:
-        raise HTTPError(404, f"No run {run_id!r} on this server (without a store, finished runs are kept in memory "
-                             f"for {state.settings.run_retention:g} s).")
+        raise HTTPError(
+            404,
+            f"No run {run_id!r} on this server (without a store, finished runs are kept in memory "
+            f"for {state.settings.run_retention:g} s).",
+        )
     try:
         record = await asyncio.to_thread(store.get_run, run_id)
     except Exception as exc:
@@ -57,8 +66,14 @@ async def _from_store(state: ServeState, run_id: str, position: Position | None,
         raise HTTPError(404, f"No run {run_id!r} that you can see.")
     kind = {"agent": "agents", "team": "teams", "workflow": "workflows"}.get(record.component_type, "agents")
     _check(who, f"{kind}:{record.component_id}:run", record.user_id, run_id)
-    body = tail_store(store, record, position, poll=min(store.flush_interval, 0.25),
-                      ping_interval=state.settings.sse_ping_interval, closing=lambda: state.closing)
+    body = tail_store(
+        store,
+        record,
+        position,
+        poll=min(store.flush_interval, 0.25),
+        ping_interval=state.settings.sse_ping_interval,
+        closing=lambda: state.closing,
+    )
     headers = {**SSE_HEADERS, "X-Run-Id": run_id}
     return StreamingResponse(_counted(state, body), media_type=MEDIA_TYPE, headers=headers)
 

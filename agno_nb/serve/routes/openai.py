@@ -31,17 +31,45 @@ router = APIRouter(prefix="/v1", tags=["OpenAI-compatible"])
 
 _ACCEPTED = {"model", "messages", "stream", "stream_options", "user", "session_id"}
 #: sampling and bookkeeping parameters a chat client may send: the served agent's own settings apply
-_IGNORED = {"temperature", "top_p", "max_tokens", "max_completion_tokens", "presence_penalty", "frequency_penalty",
-            "logit_bias", "seed", "stop", "metadata", "store", "parallel_tool_calls", "service_tier",
-            "reasoning_effort", "tool_choice", "tools", "response_format", "n", "logprobs", "top_logprobs"}
+_IGNORED = {
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "max_completion_tokens",
+    "presence_penalty",
+    "frequency_penalty",
+    "logit_bias",
+    "seed",
+    "stop",
+    "metadata",
+    "store",
+    "parallel_tool_calls",
+    "service_tier",
+    "reasoning_effort",
+    "tool_choice",
+    "tools",
+    "response_format",
+    "n",
+    "logprobs",
+    "top_logprobs",
+}
 _BODY_SCHEMA = {
-    "type": "object", "required": ["model", "messages"],
+    "type": "object",
+    "required": ["model", "messages"],
     "properties": {
         "model": {"type": "string", "description": "The id of a served agent, team or workflow."},
-        "messages": {"type": "array", "minItems": 1, "items": {
-            "type": "object", "required": ["role"],
-            "properties": {"role": {"type": "string", "enum": ["system", "developer", "user", "assistant", "tool"]},
-                           "content": {"anyOf": [{"type": "string"}, {"type": "array"}, {"type": "null"}]}}}},
+        "messages": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["role"],
+                "properties": {
+                    "role": {"type": "string", "enum": ["system", "developer", "user", "assistant", "tool"]},
+                    "content": {"anyOf": [{"type": "string"}, {"type": "array"}, {"type": "null"}]},
+                },
+            },
+        },
         "stream": {"type": "boolean", "default": False},
         "stream_options": {"type": "object", "properties": {"include_usage": {"type": "boolean"}}},
         "user": {"type": "string", "description": "The user id the run is for."},
@@ -50,7 +78,9 @@ _BODY_SCHEMA = {
 }
 
 
-@router.get("/models", summary="The agents, teams and workflows you may run, as models", responses=OPENAI_ERRORS)
+@router.get(
+    "/models", summary="The agents, teams and workflows you may run, as models", responses=OPENAI_ERRORS
+)
 async def list_models(request: Request) -> Any:
     who = await principal(request)
     state = state_of(request)
@@ -65,14 +95,20 @@ async def get_model(request: Request, model_id: str) -> Any:
     state = state_of(request)
     component = state.components.by_id.get(model_id)
     if component is None or not who.can(component.run_scope):
-        raise HTTPError(404, f"The model {model_id!r} does not exist; GET /v1/models lists them.",
-                        code="model_not_found")
+        raise HTTPError(
+            404, f"The model {model_id!r} does not exist; GET /v1/models lists them.", code="model_not_found"
+        )
     return json_response(_model(component, int(state.metrics.started)))
 
 
-@router.post("/chat/completions", summary="Chat with a served agent, team or workflow", responses=OPENAI_ERRORS,
-             openapi_extra={"requestBody": {"required": True,
-                                            "content": {"application/json": {"schema": _BODY_SCHEMA}}}})
+@router.post(
+    "/chat/completions",
+    summary="Chat with a served agent, team or workflow",
+    responses=OPENAI_ERRORS,
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _BODY_SCHEMA}}}
+    },
+)
 async def chat_completions(request: Request) -> Any:
     who = await principal(request)
     state = state_of(request)
@@ -81,15 +117,22 @@ async def chat_completions(request: Request) -> Any:
     if unknown:
         raise HTTPError(400, f"Unsupported parameter(s): {sorted(unknown)}.", code="unsupported_parameter")
     if body.get("tools"):
-        raise HTTPError(400, "Client-side tools are not supported: the served agent's own tools run on the server.",
-                        code="unsupported_parameter")
+        raise HTTPError(
+            400,
+            "Client-side tools are not supported: the served agent's own tools run on the server.",
+            code="unsupported_parameter",
+        )
     if body.get("n") not in (None, 1):
         raise HTTPError(400, "n must be 1: a run gives one answer.", code="unsupported_parameter")
     model = body.get("model")
     component = state.components.by_id.get(model) if isinstance(model, str) else None
     if component is None:
-        raise HTTPError(404, f"The model {model!r} does not exist; GET /v1/models lists the served agents, teams "
-                             f"and workflows.", code="model_not_found")
+        raise HTTPError(
+            404,
+            f"The model {model!r} does not exist; GET /v1/models lists the served agents, teams "
+            f"and workflows.",
+            code="model_not_found",
+        )
     who.require(component.run_scope)
     stream = body.get("stream", False)
     if not isinstance(stream, bool):
@@ -99,19 +142,28 @@ async def chat_completions(request: Request) -> Any:
         raise HTTPError(400, "stream_options must be an object.")
     session_id = check_id(body.get("session_id") or request.headers.get("x-session-id"), "session_id")
     user = check_id(body.get("user"), "user")
-    params = RunParams(_input(component, body.get("messages"), continuing=session_id is not None),
-                       session_id=session_id, user_id=user, stream=stream)
+    params = RunParams(
+        _input(component, body.get("messages"), continuing=session_id is not None),
+        session_id=session_id,
+        user_id=user,
+        stream=stream,
+    )
     live = await start_run(state, component, who, params)
     if stream:
         await first_event(live)
         include_usage = bool(options.get("include_usage"))
-        return sse_response(state, live, transform=lambda run, start: _chunks(state, run, component, include_usage))
+        return sse_response(
+            state, live, transform=lambda run, start: _chunks(state, run, component, include_usage)
+        )
     out = await await_output(live)
     if out.status == "error":
         raise HTTPError(502, f"The run failed: {out.status_reason}", code="run_error")
     if out.status == "cancelled":
-        raise HTTPError(504 if "timeout" in (out.status_reason or "") else 409,
-                        f"The run was cancelled: {out.status_reason}", code="run_cancelled")
+        raise HTTPError(
+            504 if "timeout" in (out.status_reason or "") else 409,
+            f"The run was cancelled: {out.status_reason}",
+            code="run_cancelled",
+        )
     return json_response(_completion(component, out), headers=_session_header(out.session_id))
 
 
@@ -124,13 +176,23 @@ def _input(component: Component, messages: Any, *, continuing: bool) -> Any:
         raise HTTPError(400, "messages must be a non-empty array of {role, content} objects.")
     clean = []
     for index, message in enumerate(messages):
-        if not isinstance(message, dict) or message.get("role") not in ("system", "developer", "user", "assistant",
-                                                                         "tool"):
-            raise HTTPError(400, f"messages[{index}] needs a role: system, developer, user, assistant or tool.")
+        if not isinstance(message, dict) or message.get("role") not in (
+            "system",
+            "developer",
+            "user",
+            "assistant",
+            "tool",
+        ):
+            raise HTTPError(
+                400, f"messages[{index}] needs a role: system, developer, user, assistant or tool."
+            )
         content = message.get("content")
         if message.get("tool_calls") or message["role"] == "tool":
-            raise HTTPError(400, f"messages[{index}]: client-side tool calls are not supported; the served agent "
-                                 f"runs its own tools.")
+            raise HTTPError(
+                400,
+                f"messages[{index}]: client-side tool calls are not supported; the served agent "
+                f"runs its own tools.",
+            )
         if not isinstance(content, (str, list)):
             raise HTTPError(400, f"messages[{index}].content must be text or an array of content parts.")
         role = "system" if message["role"] == "developer" else message["role"]
@@ -140,7 +202,7 @@ def _input(component: Component, messages: Any, *, continuing: bool) -> Any:
     if component.kind == "workflow" or continuing:
         # A workflow takes one input; a server-side session already holds the earlier turns.
         last_assistant = max((i for i, m in enumerate(clean) if m["role"] == "assistant"), default=-1)
-        turn = [m for m in clean[last_assistant + 1:] if m["role"] == "user"]
+        turn = [m for m in clean[last_assistant + 1 :] if m["role"] == "user"]
         if component.kind == "workflow":
             return _text(turn[-1]["content"])
         return _one(turn[-1]) if len(turn) == 1 else turn
@@ -162,7 +224,12 @@ def _text(content: Any) -> str:
 
 
 def _model(component: Component, created: int) -> dict[str, Any]:
-    return {"id": component.id, "object": "model", "created": created, "owned_by": f"agno_nb:{component.kind}"}
+    return {
+        "id": component.id,
+        "object": "model",
+        "created": created,
+        "owned_by": f"agno_nb:{component.kind}",
+    }
 
 
 def _session_header(session_id: str | None) -> dict[str, str] | None:
@@ -186,30 +253,52 @@ def _completion(component: Component, out: Any) -> dict[str, Any]:
         text = _paused_text(component, out.run_id, [r.to_dict() for r in out.requirements])
     metrics = out.metrics
     return {
-        "id": f"chatcmpl-{out.run_id}", "object": "chat.completion", "created": int(time.time()),
-        "model": component.id, "system_fingerprint": None,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": text, "refusal": None},
-                     "finish_reason": _finish_reason(out.status), "logprobs": None}],
-        "usage": {"prompt_tokens": metrics.input_tokens, "completion_tokens": metrics.output_tokens,
-                  "total_tokens": metrics.total_tokens},
-        "run_id": out.run_id, "session_id": out.session_id, "status": out.status,
+        "id": f"chatcmpl-{out.run_id}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": component.id,
+        "system_fingerprint": None,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": text, "refusal": None},
+                "finish_reason": _finish_reason(out.status),
+                "logprobs": None,
+            }
+        ],
+        "usage": {
+            "prompt_tokens": metrics.input_tokens,
+            "completion_tokens": metrics.output_tokens,
+            "total_tokens": metrics.total_tokens,
+        },
+        "run_id": out.run_id,
+        "session_id": out.session_id,
+        "status": out.status,
         **({"requirements": [r.to_dict() for r in out.requirements]} if out.status == "paused" else {}),
     }
 
 
 def _paused_text(component: Component, run_id: str, requirements: list[dict[str, Any]]) -> str:
     calls = ", ".join(f"{r['tool_name']}({json.dumps(r['arguments'], default=str)})" for r in requirements)
-    return (f"[waiting for approval: {calls}. Decide with POST /{component.kind}s/{component.id}/runs/{run_id}/continue]")
+    route = f"/{component.kind}s/{component.id}/runs/{run_id}/continue"
+    return f"[waiting for approval: {calls}. Decide with POST {route}]"
 
 
 async def _chunks(state: Any, live: Any, component: Component, include_usage: bool) -> AsyncIterator[bytes]:
     """The run's events as OpenAI ``chat.completion.chunk`` lines, ending with ``data: [DONE]``."""
-    base = {"id": f"chatcmpl-{live.run_id}", "object": "chat.completion.chunk", "created": int(time.time()),
-            "model": component.id}
+    base = {
+        "id": f"chatcmpl-{live.run_id}",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": component.id,
+    }
 
     def chunk(delta: dict[str, Any] | None, finish: str | None = None, **extra: Any) -> bytes:
-        data = {**base, "choices": [] if delta is None else [{"index": 0, "delta": delta, "finish_reason": finish}],
-                **extra}
+        data = {
+            **base,
+            "choices": [] if delta is None else [{"index": 0, "delta": delta, "finish_reason": finish}],
+            **extra,
+        }
         return b"data: " + json.dumps(data, ensure_ascii=False, default=str).encode() + b"\n\n"
 
     yield chunk({"role": "assistant", "content": ""})
@@ -232,7 +321,11 @@ async def _chunks(state: Any, live: Any, component: Component, include_usage: bo
                 streamed.append(event.content)
                 parts.append(chunk({"content": event.content}))
             elif isinstance(event, RunError):
-                error = {"message": f"The run failed: {event.error}", "type": "run_error", "code": event.error_type}
+                error = {
+                    "message": f"The run failed: {event.error}",
+                    "type": "run_error",
+                    "code": event.error_type,
+                }
                 parts.append(b"data: " + json.dumps({"error": error}).encode() + b"\n\n")
                 ended = True
             elif isinstance(event, TERMINAL):
@@ -252,12 +345,17 @@ async def _chunks(state: Any, live: Any, component: Component, include_usage: bo
 def _final(chunk: Any, component: Component, run_id: str, event: Any, streamed: str) -> bytes:
     if isinstance(event, RunCompleted):
         text = _content_text(event.content)
-        rest = text[len(streamed):] if text.startswith(streamed) else ("" if streamed else text)
+        rest = text[len(streamed) :] if text.startswith(streamed) else ("" if streamed else text)
         out = chunk({"content": rest}) if rest else b""
         return out + chunk({}, _finish_reason(event.status), session_id=event.ref.session_id)
     if event.type == "RunPaused":
         text = _paused_text(component, run_id, [r.to_dict() for r in event.requirements])
         return chunk({"content": text}) + chunk({}, "stop", session_id=event.ref.session_id, status="paused")
     reason = getattr(event, "reason", None) or "cancelled"
-    return b"data: " + json.dumps({"error": {"message": f"The run was cancelled: {reason}",
-                                             "type": "run_cancelled"}}).encode() + b"\n\n"
+    return (
+        b"data: "
+        + json.dumps(
+            {"error": {"message": f"The run was cancelled: {reason}", "type": "run_cancelled"}}
+        ).encode()
+        + b"\n\n"
+    )
