@@ -245,3 +245,42 @@ def test_the_cli_refuses_to_bind_beyond_loopback_without_auth(tmp_path):
         timeout=60,
     )
     assert notebook.returncode == 2 and "agno-nb export" in notebook.stderr
+
+
+def test_auth_from_the_environment_a_jwks_url_and_cors(store, tmp_path, monkeypatch):
+    import http.server
+    import threading
+
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    (tmp_path / "jwks.json").write_text(json.dumps({"keys": [{**public, "kid": "k2", "use": "sig"}]}))
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = lambda *a, **kw: Quiet(*a, directory=str(tmp_path), **kw)  # noqa: E731
+    idp = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)  # a stand-in for the identity provider
+    threading.Thread(target=idp.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("AGNO_NB_JWKS", f"http://127.0.0.1:{idp.server_address[1]}/jwks.json")
+        app = create_app(agents=_agents(), db=store,
+                         settings=ServeSettings(cors_origins=["https://chat.example.org"]))
+        assert app.state.agno.auth is not None  # from $AGNO_NB_JWKS, no auth= needed
+        with serving(app) as client:
+            token = jwt.encode({"sub": "ana", "scopes": ["agents:echo:run"], "exp": time.time() + 60}, key,
+                               algorithm="RS256", headers={"kid": "k2"})
+            run = client.post("/agents/echo/runs", json={"message": "x"}, headers=_bearer(token))
+            assert run.status_code == 200 and run.json()["user_id"] == "ana"
+            assert client.get("/config").status_code == 401
+            preflight = client.options("/agents/echo/runs", headers={
+                "Origin": "https://chat.example.org", "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization"})
+            assert preflight.headers["access-control-allow-origin"] == "https://chat.example.org"
+            other = client.options("/agents/echo/runs", headers={"Origin": "https://evil.example",
+                                                                  "Access-Control-Request-Method": "POST"})
+            assert "access-control-allow-origin" not in other.headers
+    finally:
+        idp.shutdown()

@@ -98,9 +98,9 @@ def component_router(kind: str, ids: list[str]) -> APIRouter:
         stream, background = parse_bool(fields, "stream", False), parse_bool(fields, "background", False)
         decisions = _decisions(fields)
         state.runs.admit()
-        target, owner, pending = await _paused(state, component, run_id, who)
+        target, owner, pending, session_id = await _paused(state, component, run_id, who)
         requirements = _apply(pending, decisions)
-        live = state.runs.register(run_id, component, owner, None, retain=stream or background)
+        live = state.runs.register(run_id, component, owner, session_id, retain=stream or background)
         try:
             work = component.continue_run(target, requirements, stream=stream, user_id=owner)
         except Exception as exc:
@@ -249,8 +249,9 @@ def _decisions(fields: dict[str, Any]) -> list[dict[str, Any]]:
 
 async def _paused(
     state: ServeState, component: Component, run_id: str, who: Principal
-) -> tuple[Any, str | None, list[Requirement]]:
-    """The paused run to continue: (what to pass to continue_run, its user, its pending requirements)."""
+) -> tuple[Any, str | None, list[Requirement], str | None]:
+    """The paused run to continue: (what to pass to continue_run, its user, its pending requirements, its
+    session)."""
     store = component.store()
     if store is not None:
         try:
@@ -267,7 +268,8 @@ async def _paused(
                 f"No paused run {run_id!r} of {component.kind} {component.id!r}: it finished, "
                 f"was never paused, is being continued, or is not yours.",
             )
-        return run_id, approval.get("user_id"), [Requirement.from_dict(r) for r in approval["requirements"]]
+        pending = [Requirement.from_dict(r) for r in approval["requirements"]]
+        return run_id, approval.get("user_id"), pending, approval.get("session_id")
     live = state.runs.find(run_id)
     out = live.output() if live is not None and live.component is component else None
     if (
@@ -282,7 +284,7 @@ async def _paused(
             f"No paused run {run_id!r} of {component.kind} {component.id!r} on this server (without "
             f"a store, paused runs live in memory for {state.settings.run_retention:g} s).",
         )
-    return out, live.user_id, [Requirement.from_dict(r.to_dict()) for r in out.requirements]
+    return out, live.user_id, [Requirement.from_dict(r.to_dict()) for r in out.requirements], live.session_id
 
 
 def _apply(pending: list[Requirement], decisions: list[dict[str, Any]]) -> list[Requirement]:
