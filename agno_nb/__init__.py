@@ -9,6 +9,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from .run_output import register_display
+
 __version__ = "0.1.0"
 
 _EXPORTS = {
@@ -23,7 +25,7 @@ _EXPORTS = {
     "Router": "agno_nb.workflow.steps",
     "StepInput": "agno_nb.workflow.steps",
     "StepOutput": "agno_nb.workflow.steps",
-    "RunContext": "agno_nb.agent.context",
+    "RunContext": "agno_nb.run_context",
     "tool": "agno_nb.tools.decorator",
     "Function": "agno_nb.tools.function",
     "Toolkit": "agno_nb.tools.toolkit",
@@ -57,7 +59,7 @@ if TYPE_CHECKING:
     from .team.team import Team
     from .workflow.steps import Condition, Loop, Parallel, Router, Step, StepInput, StepOutput, Steps
     from .workflow.workflow import Workflow
-    from .agent.context import RunContext
+    from .run_context import RunContext
     from .run_events import RunOutput, RunStatus
     from .media import Audio, File, Image, Video
     from .memory.manager import MemoryManager
@@ -74,6 +76,17 @@ if TYPE_CHECKING:
     from .tools.mcp import MCPTools, MultiMCPTools
     from .tools.reasoning import ReasoningTools
     from .tools.toolkit import Toolkit
+
+
+def _notebook_view(output: Any) -> Any:
+    """How a ``RunOutput`` shows in a notebook: its trace view, loaded on first display only. The package
+    is the top floor, so it may point the core at the notebook; a served app never displays anything."""
+    from .notebook.trace import output_bundle
+
+    return output_bundle(output)
+
+
+register_display(_notebook_view)
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -93,6 +106,8 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'agno_nb' has no attribute {name!r}")
+    if module.startswith("agno_nb.memory"):
+        import_module("agno_nb.agent")  # memory runs its curator agents through the agent floor
     value = getattr(import_module(module), name)
     globals()[name] = value
     return value

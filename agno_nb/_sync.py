@@ -12,10 +12,25 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextvars
+import queue
 import threading
-from typing import AsyncIterator, Awaitable, Iterator, TypeVar
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, TypeVar
 
 T = TypeVar("T")
+
+__all__ = ["run_sync", "iterate_sync", "run_in_thread", "on_background_loop", "RunInterrupted"]
+
+#: how long an interrupted run gets to wind down (emit RunCancelled, write its row) before the caller
+#: gets control back; a second interrupt gives it back at once
+WIND_DOWN = 10.0
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C or the notebook's Stop button ended a run: it was cancelled and stored as ``cancelled``.
+
+    A ``KeyboardInterrupt``, so scripts stop as usual; the notebook shows it as one line.
+    """
 
 _local = threading.local()
 _background: asyncio.AbstractEventLoop | None = None
@@ -102,7 +117,7 @@ def run_sync(awaitable: Awaitable[T]) -> T:
         task = loop.create_task(_as_coroutine(awaitable))
         try:
             return loop.run_until_complete(task)
-        except BaseException:
+        except BaseException as exc:
             # Ctrl-C: cancel the run now, rather than leave it pending on this thread's loop, where it
             # would quietly resume during the next run.
             if not task.done():
@@ -111,17 +126,101 @@ def run_sync(awaitable: Awaitable[T]) -> T:
                     loop.run_until_complete(task)
                 except BaseException:  # the cancellation itself, or what the run raised while ending
                     pass
+            if isinstance(exc, KeyboardInterrupt) and not isinstance(exc, RunInterrupted):
+                raise RunInterrupted("run cancelled") from None
             raise
     if running is _background:
         # A sync call from code already on the background loop (a sync tool calling agent.run()):
         # waiting there would block the loop it waits for, so this one call gets a thread of its own.
         return _run_in_new_thread(awaitable)
-    future = asyncio.run_coroutine_threadsafe(_as_coroutine(awaitable), _background_loop())
+    loop = _background_loop()
+    tasks: list[asyncio.Task] = []
+    future = asyncio.run_coroutine_threadsafe(_tracked(awaitable, tasks), loop)
     try:
         return future.result()
-    except BaseException:
-        future.cancel()
-        raise
+    except KeyboardInterrupt:
+        # The Stop button: cancel the run itself (a concurrent future that is running cannot be
+        # cancelled, so the task is), and wait while it ends as cancelled and is stored as such.
+        loop.call_soon_threadsafe(lambda: [t.cancel() for t in tasks])
+        try:
+            future.result(WIND_DOWN)
+        except BaseException:  # the cancellation, a second interrupt, or the run's own last error
+            pass
+        raise RunInterrupted("run cancelled") from None
+
+
+async def _tracked(awaitable: Awaitable[T], tasks: list[asyncio.Task]) -> T:
+    tasks.append(asyncio.current_task())  # type: ignore[arg-type]
+    return await awaitable
+
+
+def on_background_loop() -> bool:
+    """Whether the caller runs on the background loop (work started from a notebook cell)."""
+    return _background is not None and _running_loop() is _background
+
+
+# ------------------------------------------------------------------------------ daemon worker threads
+
+
+class _DaemonPool:
+    """Worker threads for sync tools. Daemon threads, unlike ``asyncio.to_thread``'s executor (whose
+    threads the interpreter joins at exit): a tool that timed out, or whose run was cancelled, cannot be
+    killed, but it never keeps the process from exiting. Idle workers wait for work, then retire."""
+
+    def __init__(self, idle_timeout: float = 30.0):
+        self._work: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._idle = 0
+        self._idle_timeout = idle_timeout
+
+    def submit(self, fn: Callable[[], Any], done: Callable[[bool, Any], None]) -> None:
+        with self._lock:
+            self._work.put((fn, done))
+            if self._idle:
+                self._idle -= 1  # that idle worker is spoken for
+                return
+        threading.Thread(target=self._worker, name="agno_nb-tool", daemon=True).start()
+
+    def _worker(self) -> None:
+        while True:
+            try:
+                fn, done = self._work.get(timeout=self._idle_timeout)
+            except queue.Empty:
+                with self._lock:
+                    if self._work.empty():  # nothing was handed to us meanwhile: retire
+                        # (a worker may have taken the item another was started for; counts stay >= 0)
+                        self._idle = max(0, self._idle - 1)
+                        return
+                continue
+            try:
+                done(True, fn())
+            except BaseException as exc:  # handed to the awaiting run
+                done(False, exc)
+            with self._lock:
+                self._idle += 1
+
+
+_pool = _DaemonPool()
+
+
+async def run_in_thread(fn: Callable[[], T]) -> T:
+    """``asyncio.to_thread`` on daemon threads (see ``_DaemonPool``); context variables carry over."""
+    loop = asyncio.get_running_loop()
+    waiter = loop.create_future()
+    call = contextvars.copy_context().run
+
+    def settle(ok: bool, value: Any) -> None:
+        if not waiter.done():
+            waiter.set_result(value) if ok else waiter.set_exception(value)
+
+    def done(ok: bool, value: Any) -> None:
+        try:
+            loop.call_soon_threadsafe(settle, ok, value)
+        except RuntimeError:  # the loop closed while the tool ran (an abandoned, timed-out call)
+            pass
+
+    _pool.submit(lambda: call(fn), done)
+    return await waiter
 
 
 def _run_in_new_thread(awaitable: Awaitable[T]) -> T:

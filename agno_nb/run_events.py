@@ -14,6 +14,7 @@ import random as _random
 import re
 import time
 import uuid
+import weakref
 from typing import Any
 
 # The output classes live in run_output; re-exported here because an event stream and its fold go together.
@@ -253,24 +254,40 @@ class RunCancelled(Event):
 
 
 class ModelRequestStarted(Event):
-    __slots__ = ("model", "transport", "attempt")
+    """A model call starts. It sent the first ``message_count`` messages of the run's conversation.
+
+    ``messages`` is that conversation itself (not a copy, and not stored): the trace shows what the model
+    received from it. Stored, the counts place the call in the run row's messages, which hold the
+    conversation from ``own_from`` on, so the store keeps each message once, not once per call.
+    """
+
+    __slots__ = ("model", "transport", "attempt", "message_count", "own_from", "messages")
     type = "ModelRequestStarted"
 
-    def __init__(self, ref, span_id, parent_span_id, model: str, transport: str, attempt: int):
+    def __init__(self, ref, span_id, parent_span_id, model: str, transport: str, attempt: int,
+                 messages: list[dict] | None = None, own_from: int = 0):
         super().__init__(ref, span_id, parent_span_id)
         self.model = model
         self.transport = transport
         self.attempt = attempt
+        self.messages = messages
+        self.message_count = len(messages) if messages is not None else None
+        self.own_from = own_from
+
+    def payload(self):
+        return {"model": self.model, "transport": self.transport, "attempt": self.attempt,
+                "message_count": self.message_count, "own_from": self.own_from}
 
 
 class ModelRequestCompleted(Event):
     """One model call finished. Latencies in seconds; ``cost`` in USD when the price is known."""
 
-    __slots__ = ("model", "input_tokens", "output_tokens", "latency", "ttft", "cost", "finish_reason")
+    __slots__ = ("model", "input_tokens", "output_tokens", "latency", "ttft", "cost", "finish_reason", "reply")
     type = "ModelRequestCompleted"
 
     def __init__(self, ref, span_id, parent_span_id, model: str, input_tokens: int, output_tokens: int,
-                 latency: float, ttft: float | None, cost: float | None, finish_reason: str | None):
+                 latency: float, ttft: float | None, cost: float | None, finish_reason: str | None,
+                 reply: dict | None = None):
         super().__init__(ref, span_id, parent_span_id)
         self.model = model
         self.input_tokens = input_tokens
@@ -279,6 +296,13 @@ class ModelRequestCompleted(Event):
         self.ttft = ttft
         self.cost = cost
         self.finish_reason = finish_reason
+        #: the assistant message the model sent back (text and tool calls requested). Not stored: it is
+        #: the message right after the request's ``message_count`` in the run row.
+        self.reply = reply
+
+    def payload(self):
+        return {"model": self.model, "input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
+                "latency": self.latency, "ttft": self.ttft, "cost": self.cost, "finish_reason": self.finish_reason}
 
     def fold_into(self, out):
         self.fold_nested(out)
@@ -416,18 +440,22 @@ class ToolCallPaused(Event):
 class RunPaused(Event):
     """The run stopped to wait for people; ``requirements`` lists every pending call."""
 
-    __slots__ = ("requirements", "paused")
+    __slots__ = ("requirements", "paused", "output")
     type = "RunPaused"
 
     def __init__(self, ref, span_id, parent_span_id, requirements: list, paused: Any):
         super().__init__(ref, span_id, parent_span_id)
         self.requirements = requirements
         self.paused = paused
+        #: a weak reference to the ``RunOutput`` this pause was folded into, so approval controls can
+        #: bring that very object up to date when they continue the run
+        self.output: Any = None
 
     def payload(self):
         return {"requirements": [r.to_dict() for r in self.requirements]}
 
     def fold_into(self, out):
+        self.output = weakref.ref(out)
         out.status = RunStatus.PAUSED
         out.requirements = self.requirements
         out.paused = self.paused
@@ -451,7 +479,8 @@ class RunContinued(Event):
     def fold_into(self, out):
         out.status = RunStatus.RUNNING
         out.requirements = []
-        out._t0 = self.ts
+        # Duration is active time: what ran before the pause plus what runs now, not the wait between.
+        out._t0 = self.ts - (out.metrics.duration or 0.0)
 
 
 class ToolCallRejected(Event):

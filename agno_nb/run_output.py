@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 if TYPE_CHECKING:
     from .run_events import Event, ReasoningStep, RunRef
 
-__all__ = ["RunStatus", "RunMetrics", "ToolExecution", "RunOutput"]
+__all__ = ["RunStatus", "RunMetrics", "ToolExecution", "RunOutput", "register_display"]
+
+#: how a ``RunOutput`` shows itself in a notebook; filled from the floors above (this floor knows no
+#: notebook): each renderer returns a MIME bundle, or ``None`` to let the next one try
+_renderers: list[Callable[["RunOutput"], "dict[str, Any] | None"]] = []
+
+
+def register_display(renderer: Callable[["RunOutput"], "dict[str, Any] | None"]) -> None:
+    """Add a renderer for ``RunOutput._repr_mimebundle_`` (the notebook registers its trace view)."""
+    if renderer not in _renderers:
+        _renderers.append(renderer)
 
 
 class RunStatus:
@@ -83,7 +93,7 @@ class RunOutput:
     __slots__ = ("run_id", "session_id", "agent_name", "agent_id", "model", "content",
                  "reasoning_content", "reasoning_steps", "messages", "tools", "status", "status_reason", "error",
                  "metrics", "events", "session_state", "requirements", "paused", "storage_error", "saved",
-                 "_retry_save", "_tools_by_id", "_t0")
+                 "_retry_save", "_tools_by_id", "_t0", "__weakref__")
 
     def __init__(self, ref: RunRef):
         self.run_id = ref.run_id
@@ -154,13 +164,12 @@ class RunOutput:
         return (e for e in self.events if not types or isinstance(e, types))
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        """In a notebook: the run's trace (unless its live view is already on screen)."""
-        from .notebook.live import shown_live
-        from .notebook.trace import TraceView
-
-        if shown_live(self.run_id):
-            return {"text/plain": repr(self)}
-        return TraceView.from_events(self.events).bundle()
+        """In a notebook: what a registered renderer makes of it (the trace view), else the repr."""
+        for renderer in _renderers:
+            bundle = renderer(self)
+            if bundle is not None:
+                return bundle
+        return {"text/plain": repr(self)}
 
     def __repr__(self) -> str:
         unsaved = f", NOT SAVED: {self.storage_error}" if self.saved is False else ""

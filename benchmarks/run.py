@@ -174,6 +174,8 @@ def main() -> None:
     parser.add_argument("--no-storage", action="store_true", help="skip the storage table")
     parser.add_argument("--no-serve", action="store_true", help="skip the serving table (servers, minutes)")
     parser.add_argument("--no-mcp", action="store_true", help="skip the MCP table")
+    parser.add_argument("--no-notebook-store", action="store_true",
+                        help="skip the notebook default store table (10,000 runs; Agno with SqliteDb)")
     args = parser.parse_args()
 
     server, base_url = start_server()
@@ -194,6 +196,11 @@ def main() -> None:
 
         print()
         storage.main()
+    if not args.no_notebook_store:
+        import notebook_store
+
+        print()
+        notebook_store.main(["--no-peers"] if args.no_peers else [])
     if not args.no_serve:
         import serve
 

@@ -163,6 +163,10 @@ class FaultServer:
             self._runner = runner
             ready.set()
             loop.run_forever()
+            pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+            for task in pending:  # handlers still "hanging" on purpose
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             loop.run_until_complete(runner.cleanup())
             loop.close()
 

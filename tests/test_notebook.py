@@ -286,6 +286,11 @@ def test_dataframes_toolkit_by_name_sees_the_notebook_frames(shell):
     ("%agno new-session", "which agent?"),
     ("%agno trace", "no run yet"),
     ("%agno runs helper", "no conversation with helper"),
+    ("%%agent a --model foo/bar\nx", "'foo' is not a known provider"),
+    ("%%agent a --model nosuchvar\nx", "no notebook variable 'nosuchvar' holds a model"),
+    ('%%agent a --model m\nReply like {"k": 1}', "not a field name"),
+    ("%%workflow w\nsteps:\n  - nosuch", "(known: helper)"),
+    ("%%ask helper --session 'open\nhi", "Cannot read the options"),
 ], ids=lambda v: v if len(v) < 30 else None)
 def test_bad_input_is_one_usage_error_line_and_the_kernel_goes_on(shell, code, expected):
     shell.push({"m": ScriptedModel(["ok"], cycle=True)})
@@ -293,6 +298,46 @@ def test_bad_input_is_one_usage_error_line_and_the_kernel_goes_on(shell, code, e
     message = usage_error(shell, code)
     assert expected in message
     assert "a" not in shell.user_ns and "1bad" not in shell.user_ns  # a failed definition binds nothing
+
+
+def test_magic_lines_take_comments_and_a_team_needs_no_body(shell):
+    shell.push({"m": ScriptedModel(["ok"], cycle=True)})
+    cell(shell, "%%agent a --model m  # the first member\nhi")
+    cell(shell, "%%agent b --model m\nhi")
+    captured = cell(shell, "%team crew --mode route --members a,b --model m  # no instructions")
+    plain, html = captured.outputs[0].data["text/plain"], captured.outputs[0].data["text/html"]
+    assert plain.startswith("team (route) crew") and "members: a, b" in plain
+    assert "team, mode" in html and "route" in html and "a, b" in html
+    cell(shell, "%%ask a -o r  # a comment, not part of the options\nhello")
+    assert shell.user_ns["r"].ok and shell.user_ns["r"].messages[-2]["content"] == "hello"
+
+
+def test_other_modules_add_agent_options_and_magics(shell):
+    from IPython.core.magic import Magics, line_magic, magics_class
+
+    from agno_nb.notebook import magics as nb_magics
+
+    def apply(args, kwargs, magics):
+        if args.shout:
+            kwargs["instructions"] += " ANSWER IN CAPITALS."
+
+    @magics_class
+    class Extra(Magics):
+        @line_magic
+        def extra(self, line):
+            return f"extra {line}"
+
+    saved = (list(nb_magics.AGENT_OPTIONS), list(nb_magics.MAGIC_CLASSES))
+    try:
+        nb_magics.add_agent_option("--shout", action="store_true", apply=apply)
+        nb_magics.register_magics(Extra)
+        shell.run_line_magic("reload_ext", "agno_nb")
+        shell.push({"m": ScriptedModel(["ok"])})
+        cell(shell, "%%agent loud --model m --shout\nBe brief.")
+        assert shell.user_ns["loud"].instructions == "Be brief. ANSWER IN CAPITALS."
+        assert shell.run_line_magic("extra", "works") == "extra works"
+    finally:
+        nb_magics.AGENT_OPTIONS[:], nb_magics.MAGIC_CLASSES[:] = saved
 
 
 def test_unknown_agent_lists_the_known_ones(shell):
@@ -515,7 +560,7 @@ def test_agno_trace_of_the_last_run_and_of_a_stored_run(shell):
     assert trace["run_id"] == out.run_id and trace["status"] == "completed" and trace["answer"] == "**five**"
     assert [c["kind"] for c in trace["root"]["children"]] == ["model", "tool", "model"]
     assert "<strong>five</strong>" in stored.data["text/html"]
-    assert stored.data["text/plain"] == f"[completed] run {out.run_id}"
+    assert stored.data["text/plain"].startswith(f"[completed] run {out.run_id}\n[completed] helper: 2 model")
 
 
 def test_agno_memories_returns_the_users_memories(shell):
@@ -527,160 +572,6 @@ def test_agno_memories_returns_the_users_memories(shell):
     frame = shell.run_line_magic("agno", "memories ana")
     assert list(frame["memory"]) == ["Ana prefers metric units"]
     assert shell.run_line_magic("agno", "memories nobody").empty
-
-
-# ------------------------------------------------------------------------------------ live view
-
-
-def test_a_run_shows_one_display_that_is_updated_in_place(shell):
-    shell.push({"m": ScriptedModel([tool_call("add", a=1), "done"]), "add": add})
-    cell(shell, "%%agent helper --model m --tools add\nhi")
-    for options in ("", " --no-stream"):
-        captured = cell(shell, f"%%ask helper{options}\ngo")
-        live = live_outputs(captured)
-        ids = {o.transient["display_id"] for o in live}
-        assert len(ids) == 1
-        assert live[0].update is False and all(o.update for o in live[1:]) and len(live) >= 2
-        assert len(captured.outputs) == len(live)  # nothing else is displayed
-        final = live[-1].data
-        assert final["text/plain"].startswith("[completed] helper: 2 model request(s), 1 tool call(s)")
-        assert final[MIME_TYPE]["answer"] == "done"
-        shell.user_ns["m"].script.reset()
-
-
-def test_live_view_is_throttled(shell, monkeypatch):
-    renders = []
-    original = TraceView.bundle
-
-    def counting(self):
-        renders.append(self.events)
-        return original(self)
-
-    monkeypatch.setattr(TraceView, "bundle", counting)
-    answer = " ".join(f"w{i}" for i in range(2000))
-    shell.push({"m": ScriptedModel([text(answer)])})
-    cell(shell, "%%agent helper --model m\nhi")
-    captured = cell(shell, "%%ask helper -o res\nTalk a lot.")
-    out = shell.user_ns["res"]
-    assert len(list(out.iter_events(RunContentDelta))) == 2000
-    live = live_outputs(captured)
-    assert len(renders) < 100 and len(live) - 1 == len(renders)
-    final = live[-1].data
-    assert final[MIME_TYPE]["status"] == "completed" and final[MIME_TYPE]["answer"] == answer
-    assert final[MIME_TYPE]["events"] == len(out.events)
-    assert "w1999" in final["text/html"] and final["text/plain"].startswith("[completed]")
-
-
-def test_run_output_does_not_render_the_trace_twice_when_it_was_live(shell):
-    shell.push({"m": ScriptedModel(["done"])})
-    cell(shell, "%%agent helper --model m\nhi")
-    cell(shell, "%%ask helper -o res\ngo")
-    out = shell.user_ns["res"]
-    data, _ = shell.display_formatter.format(out)
-    assert set(data) == {"text/plain"} and data["text/plain"] == repr(out)
-    assert out._repr_mimebundle_() == {"text/plain": repr(out)}
-
-
-def test_run_output_renders_the_full_trace_when_made_without_the_extension():
-    from agno_nb.notebook.live import live_trace_factory
-    from agno_nb.observe import _factories
-
-    assert live_trace_factory not in _factories
-    out = Agent(name="plain", model=ScriptedModel(["**done**"])).run("go")
-    bundle = out._repr_mimebundle_()
-    assert set(bundle) == {MIME_TYPE, "text/html", "text/plain"}
-    assert bundle[MIME_TYPE]["run_id"] == out.run_id and "<strong>done</strong>" in bundle["text/html"]
-    assert bundle["text/plain"].startswith("[completed] plain")
-
-
-# ------------------------------------------------------------------------------- approval controls
-
-
-@pytest.fixture
-def janitor(shell):
-    """An agent whose tool needs confirmation, and the paused run's controls."""
-    ran: list[str] = []
-
-    @tool(requires_confirmation=True)
-    def delete(path: str) -> str:
-        """Delete a file."""
-        ran.append(path)
-        return f"deleted {path}"
-
-    def respond(messages, tools):
-        seen.append([dict(m) for m in messages])
-        if messages[-1]["role"] == "tool":
-            return text(f"done: {messages[-1]['content']}")
-        return tool_call("delete", path="/tmp/x")
-
-    seen: list[list[dict]] = []
-    shell.push({"m": ScriptedModel(respond), "delete": delete})
-    cell(shell, "%%agent janitor --model m --tools delete\nClean up.")
-    captured = cell(shell, "%%ask janitor -o res\nDelete /tmp/x")
-    assert shell.user_ns["res"].status == "paused"
-    assert live_outputs(captured)[-1].data["text/plain"].startswith("[paused] janitor")
-    [box] = widgets_in(captured)
-    return box, ran, seen
-
-
-def test_paused_run_shows_controls_and_approve_continues_it(shell, janitor):
-    box, ran, seen = janitor
-    go = button(box, "Continue run")
-    assert go.disabled  # nothing decided yet
-    [args] = [w for w in walk(box) if isinstance(w, ipywidgets.Textarea)]
-    assert json.loads(args.value) == {"path": "/tmp/x"}
-    assert ran == []
-    button(box, "Approve").click()
-    assert not go.disabled
-    assert any(isinstance(w, ipywidgets.HTML) and "confirmed" in w.value for w in walk(box))
-    with capture_output() as captured:
-        go.click()
-    assert ran == ["/tmp/x"]
-    assert seen[-1][-1] == {"role": "tool", "tool_call_id": seen[-1][-2]["tool_calls"][0]["id"],
-                            "content": "deleted /tmp/x"}
-    run = shell.user_ns["janitor"].store().get_run(shell.user_ns["res"].run_id)
-    assert run.status == "completed" and run.content == "done: deleted /tmp/x"
-    assert live_outputs(captured)[-1].data[MIME_TYPE]["answer"] == "done: deleted /tmp/x"
-
-
-def test_edited_arguments_are_used_when_approving(shell, janitor):
-    box, ran, _ = janitor
-    [args] = [w for w in walk(box) if isinstance(w, ipywidgets.Textarea)]
-    args.value = json.dumps({"path": "/tmp/y"})
-    button(box, "Approve").click()
-    with capture_output():
-        button(box, "Continue run").click()
-    assert ran == ["/tmp/y"]
-
-
-def test_reject_with_a_reason_reaches_the_model(shell, janitor):
-    box, ran, seen = janitor
-    [reason] = [w for w in walk(box) if isinstance(w, ipywidgets.Text) and not isinstance(w, ipywidgets.Textarea)]
-    reason.value = "too risky"
-    button(box, "Reject").click()
-    assert any(isinstance(w, ipywidgets.HTML) and "rejected" in w.value for w in walk(box))
-    with capture_output():
-        button(box, "Continue run").click()
-    assert ran == []
-    assert seen[-1][-1]["role"] == "tool" and seen[-1][-1]["content"] == "The user rejected this tool call: too risky"
-    run = shell.user_ns["janitor"].store().get_run(shell.user_ns["res"].run_id)
-    assert run.status == "completed" and "too risky" in run.content
-
-
-def test_continued_run_live_view_shows_the_completed_run(shell, janitor):
-    box = janitor[0]
-    button(box, "Approve").click()
-    with capture_output() as captured:
-        button(box, "Continue run").click()
-    final = live_outputs(captured)[-1].data
-    trace = final[MIME_TYPE]
-    assert trace["status"] == "completed", trace["status"]
-    assert trace["agent"] == "janitor"
-    assert 0 <= trace["totals"]["duration"] < 60
-    assert [(c["kind"], c["name"], c["status"]) for c in trace["root"]["children"]] == [
-        ("tool", "delete", "ok"), ("model", "scripted/inline", "ok")]
-    assert final["text/plain"].startswith("[completed] janitor")
-    assert final["text/plain"].endswith("done: deleted /tmp/x")
 
 
 # ------------------------------------------------------------------------------ TraceView / bundle
@@ -815,8 +706,11 @@ def test_trace_of_a_paused_run_shows_requirements_and_reopens_when_continued():
         view.add(event)
     data = view.to_json()
     assert data["status"] == "completed" and data["answer"] == "shipped" and data["requirements"] == []
-    assert [c["kind"] for c in data["root"]["children"]] == ["model", "tool", "tool", "model"]
-    assert data["root"]["children"][2]["status"] == "ok"
+    # the paused call and its run after approval are one span
+    assert [(c["kind"], c["status"]) for c in data["root"]["children"]] == [("model", "ok"), ("tool", "ok"),
+                                                                             ("model", "ok")]
+    assert data["root"]["children"][1]["attrs"]["decision"] == "confirmed"
+    assert 0 <= data["totals"]["ttft"] <= data["totals"]["duration"]
 
     alone = TraceView.from_events(continued.events).to_json()  # the continuation's own view (live display)
     assert alone["status"] == "completed" and alone["agent"] == "ops" and alone["run_id"] == paused.run_id
@@ -840,7 +734,7 @@ def test_bundle_is_self_contained_markdown_escaped_and_json():
     assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "<agent&>" not in html and "&lt;agent&amp;&gt;" in html
     assert "http://" not in html and "https://" not in html and "<link" not in html
-    assert "<details>" in html and "<style>" in html
+    assert "<details" in html and "<style" not in html  # inline styles only: untrusted notebooks keep them
     assert json.loads(json.dumps(bundle[MIME_TYPE]))["answer"] == answer
     assert bundle["text/plain"].splitlines()[0].startswith("[completed] <agent&>: 2 model request(s), 1 tool call(s)")
     assert bundle["text/plain"].endswith(answer)
@@ -930,7 +824,9 @@ def test_timeline_bars_match_the_spans():
         expected = [s for s in spans if s["kind"] == trace.name]
         assert list(trace.base) == pytest.approx([s["start"] * 1000 for s in expected])
         assert list(trace.x) == pytest.approx([s["duration"] * 1000 for s in expected])
-        assert all(label.strip().startswith(f"{trace.name}: ") for label in trace.y)
+        assert all(f" {trace.name}: " in label for label in trace.y)
+    order = list(fig.layout.yaxis.categoryarray)  # rows in time order, not grouped by kind
+    assert [label.split(". ", 1)[1].split(":")[0] for label in order] == ["model", "tool", "model"]
     model_bars = fig.data[0]
     assert len(model_bars.x) == 2 and model_bars.x[1] >= 10  # the second request took >= 10 ms
     assert out.run_id in fig.layout.title.text

@@ -28,7 +28,7 @@ from .prompt import context_sections
 from .prompt import Template, build_system_prompt, json_mode_hint, user_message, validate_input
 from .continuation import AgentContinuation
 from .sessions import AgentSessions
-from .structured import response_format_for, schema_of
+from .structured import check_output_schema, response_format_for, schema_of
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -57,7 +57,8 @@ class Agent(AgentSessions, AgentContinuation):
         session_state: initial state that tools can read and change (copied per run).
         context: values for the ``{name}`` fields; a callable value is called on every run.
         input_schema: a pydantic model the run input must match.
-        output_schema: a pydantic model; ``RunOutput.content`` is then a validated instance.
+        output_schema: what the answer must be: a pydantic model, a dataclass, a TypedDict, a type such
+            as ``list[City]``, or a JSON-schema dict; ``RunOutput.content`` is then the validated value.
         use_json_mode: ask for plain JSON mode even where native JSON-schema output is available.
         markdown: ask the model to format answers with markdown.
         retries: retries of transient model errors (429, 5xx, timeouts); default: the model's.
@@ -126,7 +127,7 @@ class Agent(AgentSessions, AgentContinuation):
         session_state: dict[str, Any] | None = None,
         context: dict[str, Any] | None = None,
         input_schema: "type[BaseModel] | None" = None,
-        output_schema: "type[BaseModel] | None" = None,
+        output_schema: Any = None,
         use_json_mode: bool = False,
         markdown: bool = False,
         retries: int | None = None,
@@ -175,6 +176,7 @@ class Agent(AgentSessions, AgentContinuation):
         self.session_state = session_state
         self.context = context
         self.input_schema = input_schema
+        check_output_schema(output_schema)
         self.output_schema = output_schema
         self.use_json_mode = use_json_mode
         self.markdown = markdown

@@ -72,8 +72,10 @@ async def run_loop(plan: RunPlan, decisions: list[Requirement] | None = None,
     except Tripped as trip:
         yield GuardrailTripped(ref, new_span_id(), run_span, trip.guardrail, trip.reason, trip.stage)
         yield _completed(plan, run_span, None, RunStatus.BLOCKED, f"{trip.guardrail}: {trip.reason}")
-    except asyncio.CancelledError as cancel:
-        # Tell the sinks the run ended (with the canceller's reason, task.cancel(msg)), then let it proceed.
+    except (asyncio.CancelledError, KeyboardInterrupt) as cancel:
+        # Tell the sinks the run ended (Stop, Ctrl-C, a server's cancel with its reason: task.cancel(msg)),
+        # then let the cancellation proceed. Tools still running in threads see run_context.cancelled.
+        plan.ctx.cancelled = True
         yield RunCancelled(ref, run_span, plan.parent_span, cancel_reason(cancel))
         raise
     except Exception as exc:
@@ -102,8 +104,7 @@ async def _turns(plan: RunPlan, state: LoopState) -> AsyncIterator[Event]:
                     yield OutputValidationFailed(plan.ref, new_span_id(), run_span, problem, not state.repaired)
                     if state.repaired:
                         raise OutputValidationError(
-                            f"The model's answer does not match {agent.output_schema.__name__} "
-                            f"even after a repair attempt: {problem}")
+                            f"The model's answer does not fit output_schema even after a repair attempt: {problem}")
                     state.repaired = True
                     messages.append({"role": "user", "content": (
                         f"Your answer is not valid: {problem}\nReply again with only a JSON object "

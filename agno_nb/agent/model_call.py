@@ -43,12 +43,14 @@ class Watchdog:
     __slots__ = ("task", "handle", "fired")
 
     def __init__(self) -> None:
-        self.task = asyncio.current_task()
+        self.task: asyncio.Task | None = None
         self.handle: asyncio.TimerHandle | None = None
         self.fired = False
 
     def arm(self, seconds: float | None) -> None:
         self.disarm()
+        # The task waiting now: a stream driven step by step from sync code gets a new task per step.
+        self.task = asyncio.current_task()
         if seconds is not None and self.task is not None:
             self.handle = asyncio.get_running_loop().call_later(max(0.0, seconds), self._fire)
 
@@ -91,7 +93,8 @@ async def model_request(plan: RunPlan, run_span: str) -> AsyncIterator[Any]:
     while True:
         attempt += 1
         span = new_span_id()
-        yield ModelRequestStarted(ref, span, run_span, model.id, model.transport, attempt)
+        yield ModelRequestStarted(ref, span, run_span, model.id, model.transport, attempt, plan.messages,
+                                  plan.own_from)
         started = _now()
         first_token: float | None = None
         response: ModelResponse | None = None
@@ -160,7 +163,7 @@ async def model_request(plan: RunPlan, run_span: str) -> AsyncIterator[Any]:
             yield ReasoningContentDelta(ref, span, run_span, response.reasoning)
         yield ModelRequestCompleted(ref, span, run_span, model.id, response.input_tokens, response.output_tokens,
                                     latency, first_token if first_token is not None else latency, response.cost,
-                                    response.finish_reason)
+                                    response.finish_reason, response.to_message())
         yield response
         return
 

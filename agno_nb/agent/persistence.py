@@ -34,7 +34,8 @@ _log = logging.getLogger("agno_nb")
 async def load_session(agent: "Agent", plan: "RunPlan", store: "Store") -> tuple[list[dict], list[str]]:
     """Merge the stored session into the plan; return (history messages, extra system sections)."""
     ctx = plan.ctx
-    session = await asyncio.to_thread(store.get_session, ctx.session_id)
+    history_runs = agent.num_history_runs if agent.add_history_to_context and ctx.session_id else 0
+    session, runs = await asyncio.to_thread(store.load_session, ctx.session_id, history_runs)
     check_session_access(session, ctx.user_id, ctx.session_id)
     plan.session = session
     if not plan.nested:
@@ -51,8 +52,7 @@ async def load_session(agent: "Agent", plan: "RunPlan", store: "Store") -> tuple
                 ctx.session_state.clear()
                 ctx.session_state.update({**found, **(plan.run_state or {})})
     history: list[dict] = []
-    if agent.add_history_to_context and ctx.session_id:
-        runs = await asyncio.to_thread(store.last_runs, ctx.session_id, agent.num_history_runs)
+    if runs:
         from ..media import describe_refs
 
         history = describe_refs(history_messages(runs, agent.num_history_messages))

@@ -47,8 +47,8 @@ class MemoryManager:
     async def aupdate(self, store: "Store", user_id: str, input: str, *, model: "str | Model | None" = None,
                       agent_id: str | None = None) -> "RunOutput":
         """Let the model update ``user_id``'s memories from ``input``; return that run's output."""
-        from ..agent.agent import Agent
         from ..tools.function import Function
+        from .curator import internal_agent
 
         memories = await asyncio.to_thread(store.list_memories, user_id, limit=self.max_memories_in_prompt)
         known = {m.memory_id for m in memories}
@@ -90,12 +90,11 @@ class MemoryManager:
             return f"deleted {memory_id}"
 
         listing = "\n".join(f"- [{m.memory_id}] {m.memory}" for m in memories) or "(none yet)"
-        curator = Agent(name="memory-manager", model=model if self.model is None else self.model,
-                        instructions=self.instructions.replace("{", "{{").replace("}", "}}")
-                        + "\n\nCurrent memories:\n" + listing.replace("{", "{{").replace("}", "}}"),
-                        tools=[Function(add_memory), Function(update_memory), Function(delete_memory)],
-                        tool_call_limit=20)
-        curator._internal = True
+        curator = internal_agent(name="memory-manager", model=model if self.model is None else self.model,
+                                 instructions=self.instructions.replace("{", "{{").replace("}", "}}")
+                                 + "\n\nCurrent memories:\n" + listing.replace("{", "{{").replace("}", "}}"),
+                                 tools=[Function(add_memory), Function(update_memory), Function(delete_memory)],
+                                 tool_call_limit=20)
         out = await curator.arun(input, user_id=user_id)
         if out.error is not None:  # a failed curation is reported (logged in the background), never silent
             raise ModelError(f"The memory model failed, memories of user {user_id} unchanged: {out.status_reason}")

@@ -27,14 +27,13 @@ class SessionSummaryManager:
     async def aupdate(self, store: "Store", session_id: str, previous: str | None,
                       new_messages: list[dict[str, Any]], *, model: "str | Model | None" = None) -> str | None:
         """Fold ``new_messages`` into the ``previous`` summary, store it, and return it."""
-        from ..agent.agent import Agent
+        from .curator import internal_agent
 
         transcript = "\n".join(f"{m.get('role')}: {_text(m)}" for m in new_messages if m.get("role") != "system")
         prompt = (f"Summary so far:\n{previous or '(none)'}\n\nNew messages:\n{transcript}\n\n"
                   f"Write the updated summary.")
-        writer = Agent(name="session-summary", model=model if self.model is None else self.model,
-                       instructions=self.instructions.replace("{", "{{").replace("}", "}}"))
-        writer._internal = True
+        writer = internal_agent(name="session-summary", model=model if self.model is None else self.model,
+                                instructions=self.instructions.replace("{", "{{").replace("}", "}}"))
         out = await writer.arun(prompt, session_id=session_id)
         if not out.ok or not isinstance(out.content, str) or not out.content.strip():
             raise RuntimeError(f"the summary model gave no summary ({out.status}: {out.status_reason})")

@@ -20,6 +20,7 @@ from typing import Any, AsyncIterator
 
 from ..errors import (AuthenticationError, BadRequestError, MissingAPIKeyError, ModelError,
                       ModelTimeoutError, ProviderError, RateLimitError, UnknownModelError)
+from ..jsonsafe import _clean as _clean_text
 from .base import Model, ModelResponse, Reasoning, Stream, ToolCall
 from .pricing import price_of
 
@@ -129,7 +130,11 @@ class OpenAICompatModel(Model):
             body["stream_options"] = {"include_usage": True}
         if self.options:
             body.update(self.options)
-        return json.dumps(body, ensure_ascii=False).encode()
+        text = json.dumps(body, ensure_ascii=False)
+        try:
+            return text.encode()
+        except UnicodeEncodeError:  # a lone surrogate (pasted text): send U+FFFD, as the store keeps it
+            return _clean_text(text).encode()
 
     async def respond(self, messages, *, tools, response_format, stream) -> Stream:
         import aiohttp

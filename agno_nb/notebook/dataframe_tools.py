@@ -68,10 +68,14 @@ class DataFrameTools(Toolkit):
         max_rows: rows of a result shown to the model (the full result is always in the namespace).
         max_chars: characters of any tool result shown to the model.
         allow_writes: include ``execute_sql`` (which always asks a person to confirm each call).
+        timeout: seconds one SQL statement may run before it is stopped (the model is told).
+        max_result_rows: the most rows a query result may have; a larger result is refused (the model is
+            told to aggregate or add a LIMIT), so one careless query cannot fill the kernel's memory.
     """
 
     def __init__(self, namespace: dict | None = None, *, frames: dict[str, pd.DataFrame] | None = None,
-                 max_rows: int = 20, max_chars: int = 4000, allow_writes: bool = True):
+                 max_rows: int = 20, max_chars: int = 4000, allow_writes: bool = True, timeout: float = 30.0,
+                 max_result_rows: int = 1_000_000):
         if max_rows < 1 or max_chars < 200:
             raise ValueError(f"DataFrameTools: max_rows must be >= 1 and max_chars >= 200 "
                              f"(got max_rows={max_rows}, max_chars={max_chars}).")
@@ -96,6 +100,11 @@ class DataFrameTools(Toolkit):
         self.max_rows = max_rows
         self.max_chars = max_chars
         self.allow_writes = allow_writes
+        if timeout <= 0 or max_result_rows < 1:
+            raise ValueError(f"DataFrameTools: timeout must be > 0 and max_result_rows >= 1 "
+                             f"(got timeout={timeout}, max_result_rows={max_result_rows}).")
+        self.timeout = timeout
+        self.max_result_rows = max_result_rows
         #: names this toolkit bound; ``query`` and ``plot`` may only overwrite these
         self._own: set[str] = set()
         self._lock = threading.Lock()
@@ -216,11 +225,11 @@ class DataFrameTools(Toolkit):
             final = None
             for statement in statements:
                 kind = _type(statement)
-                try:
-                    cursor = con.execute(statement.query)
-                    final = cursor.df() if kind == "SELECT" else None
-                except Exception as exc:
-                    raise DataFrameToolError(_sql_error(exc, frames)) from None
+                if kind == "SELECT":
+                    final = self._bounded(con, statement.query, frames)
+                else:
+                    final = None
+                    self._bounded(con, statement.query, frames)
                 if kind in ("CREATE", "INSERT", "UPDATE", "DELETE", "ALTER"):
                     after = _tables(con)
                     target = _changed_table(statement.query, before, after)
@@ -335,12 +344,42 @@ class DataFrameTools(Toolkit):
                     f"SUMMARIZE) statement; this statement is {kind} and was not run.{hint}")
             for name, df in frames.items():
                 con.register(name, df)
-            try:
-                return con.execute(statements[0].query).df()
-            except Exception as exc:
-                raise DataFrameToolError(_sql_error(exc, frames)) from None
+            return self._bounded(con, statements[0].query, frames)
         finally:
             con.close()
+
+    def _bounded(self, con: duckdb.DuckDBPyConnection, query: str, frames: dict[str, Any]) -> pd.DataFrame:
+        """Run ``query`` within ``timeout`` seconds and ``max_result_rows`` rows, or say which bound it hit."""
+        import duckdb
+
+        timer = threading.Timer(self.timeout, con.interrupt)
+        timer.daemon = True
+        timer.start()
+        try:
+            cursor = con.execute(query)
+            chunks, rows = [], 0
+            while True:
+                chunk = cursor.fetch_df_chunk(16)
+                if chunk.empty:
+                    break
+                chunks.append(chunk)
+                rows += len(chunk)
+                if rows > self.max_result_rows:
+                    raise DataFrameToolError(
+                        f"The result has more than {self.max_result_rows:,} rows and was not kept; aggregate "
+                        f"(GROUP BY), filter (WHERE) or add a LIMIT.")
+        except duckdb.InterruptException:
+            raise DataFrameToolError(f"The query ran longer than {self.timeout:g} s and was stopped; filter or "
+                                     f"aggregate earlier, or ask for less.") from None
+        except DataFrameToolError:
+            raise
+        except Exception as exc:
+            raise DataFrameToolError(_sql_error(exc, frames)) from None
+        finally:
+            timer.cancel()
+        if not chunks:
+            return _empty(cursor)
+        return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
 
     def _target(self, requested: str | None, *, overwrite_frames: bool) -> str | None:
         """Check a requested variable name before any work is done (None: an automatic name at bind time).
@@ -447,6 +486,13 @@ def _changed_table(query: str, before: list[str], after: list[str]) -> str | Non
         return None
     by_lower = {t.lower(): t for t in after}
     return by_lower.get(match.group(1).lower())
+
+
+def _empty(cursor: Any) -> pd.DataFrame:
+    """An empty result with the query's columns."""
+    import pandas
+
+    return pandas.DataFrame(columns=[column[0] for column in cursor.description or ()])
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:

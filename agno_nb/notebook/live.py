@@ -1,24 +1,37 @@
-"""The live trace view: one display per run, updated in place (throttled) while events arrive.
+"""The live trace view: one display per run, live while the run works, static HTML once it ends.
 
 The display is created when the run is planned, in the caller's thread, so it lands in the cell that
-started the run even though the run itself may execute on agno_nb's background loop. Updates go by
-display id. A paused run also gets Approve / Reject / Edit controls (ipywidgets) that continue it.
+started the run even though the run executes on agno_nb's background loop. While the run works, the
+display shows a ``TraceWidget`` whose HTML the kernel updates (throttled to one update per ``interval``
+with a trailing edge, so the latest state, such as a tool call in flight, is always on screen within
+``interval``). When the run ends, the display is replaced (``update_display_data`` by display id,
+which JupyterLab and Notebook 7 apply from any thread and from a button's callback) by the static
+trace bundle: a saved notebook shows the outcome, no widget placeholder, no kernel needed.
+
+A paused run's display shows the trace with approval controls. Continue run goes on in the same
+display, and the ``RunOutput`` the cell returned is brought up to date. A paused run continued from
+code in another cell is shown there instead, and its first display settles as a static view.
 """
 
 from __future__ import annotations
 
 import collections
-import json
+import threading
 import time
 from typing import Any
 
-from ..run_events import Event, RunCancelled, RunCompleted, RunError, RunPaused
+from ..run_events import Event, RunCancelled, RunCompleted, RunContinued, RunError, RunOutput, RunPaused
 from .trace import TraceView
 
-__all__ = ["LiveTrace", "live_trace_factory", "shown_live", "approval_controls"]
+__all__ = ["LiveTrace", "live_trace_factory", "shown_live"]
 
-_TERMINAL = (RunCompleted, RunError, RunCancelled, RunPaused)
+_TERMINAL = (RunCompleted, RunError, RunCancelled)
 _shown: collections.deque[str] = collections.deque(maxlen=512)
+#: run id -> its live display, kept so a continuation can go on in it (bounded: oldest dropped)
+_live: "collections.OrderedDict[str, LiveTrace]" = collections.OrderedDict()
+_LIVE_KEPT = 256
+#: the run id whose Continue button is being handled: its continuation reuses the run's display
+_continuing_here: str | None = None
 
 
 def shown_live(run_id: str) -> bool:
@@ -26,30 +39,180 @@ def shown_live(run_id: str) -> bool:
     return run_id in _shown
 
 
-class LiveTrace:
-    """An observer that renders a run's trace into one notebook display, at most every ``interval`` s."""
+def _widgets() -> Any:
+    try:
+        from . import widgets
+    except ImportError:  # ipywidgets or anywidget missing: static updates by display id still work
+        return None
+    return widgets
 
-    def __init__(self, agent: Any, run_id: str, interval: float = 0.2):
+
+class LiveTrace:
+    """An observer that keeps one notebook display showing a run's trace."""
+
+    def __init__(self, agent: Any, run_id: str, interval: float = 0.2, view: TraceView | None = None):
         from IPython.display import display
 
         self.agent = agent
-        self.view = TraceView()
+        self.run_id = run_id
+        self.view = view or TraceView()
         self.interval = interval
+        #: renders sent while the run was live (tests and the benchmark read it)
         self.updates = 0
+        self._lock = threading.RLock()
         self._last = 0.0
-        self._handle = display({"text/plain": f"agno_nb: starting run {run_id}"}, raw=True, display_id=True)
+        self._scheduled = False
+        self._final = False
+        self._controls: Any = None
+        self._box: Any = None
+        self._paused: RunPaused | None = None
+        widgets = _widgets()
+        self._widget = widgets.TraceWidget(html=self.view.to_html()) if widgets is not None else None
+        self._handle = display(self._live_bundle(), raw=True, display_id=True)
         _shown.append(run_id)
+        _live[run_id] = self
+        while len(_live) > _LIVE_KEPT:
+            _live.popitem(last=False)
+
+    # ------------------------------------------------------------------------------ events
 
     def __call__(self, event: Event) -> None:
-        self.view.add(event)
-        terminal = isinstance(event, _TERMINAL)
-        now = time.perf_counter()
-        if terminal or now - self._last >= self.interval:
-            self._last = now
+        with self._lock:
+            self.view.add(event)
+        if self.view._nested(event):  # a member's or step's run: part of this tree, never its ending
+            self._touch()
+        elif isinstance(event, _TERMINAL):
+            self._finish()
+        elif isinstance(event, RunPaused):
+            self._pause(event)
+        elif isinstance(event, RunContinued):
+            self._resume()
+        else:
+            self._touch()
+
+    def _touch(self) -> None:
+        """Render now, or at the end of the current interval (trailing edge): never drop the last state."""
+        with self._lock:
+            if self._final or self._scheduled:
+                return
+            wait = self._last + self.interval - time.perf_counter()
+            if wait > 0:
+                self._scheduled = True
+                _flusher.schedule(self, wait)
+                return
+        self.flush()
+
+    def flush(self) -> None:
+        """Show the current state (called by the event thread or the flusher thread)."""
+        with self._lock:
+            self._scheduled = False
+            if self._final:
+                return
+            self._last = time.perf_counter()
             self.updates += 1
-            self._handle.update(self.view.bundle(), raw=True)
-        if isinstance(event, RunPaused):
-            approval_controls(self.agent, event)
+            if self._widget is not None:
+                self._widget.html = self.view.to_html()
+                return
+            bundle = self.view.bundle()
+        self._handle.update(bundle, raw=True)
+
+    def _live_bundle(self) -> dict[str, Any]:
+        if self._widget is None:
+            return self.view.bundle()
+        from .widgets import widget_bundle
+
+        return widget_bundle(self._widget, self.view.to_html(), self.view.to_text())
+
+    # ------------------------------------------------------------------------- run endings
+
+    def _static(self, note: str | None = None) -> dict[str, Any]:
+        opened = self._widget.open_spans() if self._widget is not None else ()
+        with self._lock:
+            bundle = self.view.bundle(open_spans=opened)
+        if note:
+            bundle["text/html"] += f"<div style='opacity:.72;font-size:12px'>{note}</div>"
+        return bundle
+
+    def _finish(self) -> None:
+        """The run ended: the display becomes the static trace, which is what the notebook saves."""
+        with self._lock:
+            self._final = True
+            self.updates += 1
+        self._handle.update(self._static(), raw=True)
+        self._close_widgets()
+        _live.pop(self.run_id, None)
+
+    def _pause(self, event: RunPaused) -> None:
+        """The run waits for people: the trace and, under it, the approval controls."""
+        widgets = _widgets()
+        self._paused = event
+        with self._lock:
+            self._final = True  # nothing moves until someone continues the run
+            self.updates += 1
+        if widgets is None or self._widget is None:
+            self._handle.update(self._static("Continue it with agent.continue_run(out) after deciding each "
+                                             "of out.requirements (install ipywidgets and anywidget for "
+                                             "buttons)."), raw=True)
+            return
+        import ipywidgets
+
+        self._widget.html = self.view.to_html()
+        self._controls = widgets.ApprovalControls(list(event.requirements), self._continue_here)
+        box = self._box = ipywidgets.VBox([self._widget, self._controls.box])
+        self._handle.update(widgets.widget_bundle(box, self.view.to_html(), self.view.to_text()), raw=True)
+
+    def _resume(self) -> None:
+        """Continued (from this display's controls): live again, in the same place."""
+        with self._lock:
+            self._final = False
+        if self._widget is not None:
+            self._widget.html = self.view.to_html()
+            self._handle.update(self._live_bundle(), raw=True)
+        else:
+            self.flush()
+
+    def _continue_here(self, requirements: list[Any]) -> None:
+        """The Continue button: go on in this display; bring the cell's ``RunOutput`` up to date."""
+        global _continuing_here
+        event = self._paused
+        assert event is not None
+        original = event.output() if event.output is not None else None
+        _continuing_here = self.run_id
+        try:
+            result = self.agent.continue_run(event.paused, requirements=requirements)
+        finally:
+            _continuing_here = None
+        if isinstance(original, RunOutput):
+            _absorb(original, result)
+
+    def retire(self, note: str) -> None:
+        """Another cell took this run over: leave a static view here, with a note, and no controls."""
+        with self._lock:
+            self._final = True
+        self._handle.update(self._static(note), raw=True)
+        self._close_widgets()
+
+    def _close_widgets(self) -> None:
+        if self._controls is not None:
+            self._controls.close()
+            self._controls = None
+        if self._box is not None:
+            self._box.close()
+            self._box = None
+        if self._widget is not None:
+            self._widget.close()
+            self._widget = None
+
+
+def _absorb(original: RunOutput, continued: RunOutput) -> None:
+    """Make the paused ``RunOutput`` the whole run's output: the continuation's answer, status and totals
+    (which already include the part before the pause), and every event and tool call of both parts."""
+    events, tools, steps = original.events + continued.events, original.tools + continued.tools, \
+        original.reasoning_steps + continued.reasoning_steps
+    for name in RunOutput.__slots__:
+        if name != "__weakref__":
+            setattr(original, name, getattr(continued, name))
+    original.events, original.tools, original.reasoning_steps = events, tools, steps
 
 
 def live_trace_factory(agent: Any, ref: Any) -> LiveTrace | None:
@@ -58,70 +221,48 @@ def live_trace_factory(agent: Any, ref: Any) -> LiveTrace | None:
 
     if get_ipython() is None:  # a script or a worker thread's plain Python: nothing to display into
         return None
+    earlier = _live.get(ref.run_id)
+    if earlier is not None:  # a paused run goes on
+        if _continuing_here == ref.run_id:
+            return earlier
+        earlier.retire("continued in a later cell: the rest of this run is shown there")
+        return LiveTrace(agent, ref.run_id, view=earlier.view)
     return LiveTrace(agent, ref.run_id)
 
 
-def approval_controls(agent: Any, event: RunPaused) -> Any:
-    """Approve / Reject (with a reason) / Edit-arguments controls that continue the paused run."""
-    import ipywidgets as w
-    from IPython.display import display
+class _Flusher:
+    """One daemon thread that renders live views whose trailing update is due (no thread per update)."""
 
-    requirements = event.requirements
-    output = w.Output()
-    go = w.Button(description="Continue run", button_style="primary", disabled=True)
-    rows = []
+    def __init__(self) -> None:
+        self._due: dict[LiveTrace, float] = {}
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
 
-    def refresh() -> None:
-        go.disabled = not all(r.resolved for r in requirements)
+    def schedule(self, trace: LiveTrace, delay: float) -> None:
+        with self._wake:
+            self._due[trace] = time.monotonic() + delay
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="agno_nb-live-trace", daemon=True)
+                self._thread.start()
+            self._wake.notify()
 
-    for req in requirements:
-        status = w.HTML(f"<i>{req.needs}</i>")
-        reason = w.Text(placeholder="reason for rejecting (the model sees it)", layout=w.Layout(width="340px"))
-        if req.kind == "external_execution":
-            field = w.Textarea(placeholder="result of running the tool yourself", layout=w.Layout(width="520px"))
-        elif req.kind == "user_input":
-            field = w.Textarea(value=json.dumps({f: "" for f in req.user_input_fields}, indent=1),
-                               layout=w.Layout(width="520px"))
-        else:
-            field = w.Textarea(value=json.dumps(req.arguments, indent=1), layout=w.Layout(width="520px"))
-        approve = w.Button(description="Approve" if req.kind != "external_execution" else "Submit result",
-                           button_style="success")
-        reject = w.Button(description="Reject", button_style="danger")
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._due:
+                    self._wake.wait()
+                now = time.monotonic()
+                ready = [t for t, at in self._due.items() if at <= now]
+                if not ready:
+                    self._wake.wait(min(self._due.values()) - now)
+                    continue
+                for trace in ready:
+                    del self._due[trace]
+            for trace in ready:
+                try:
+                    trace.flush()
+                except Exception:  # a broken display must not stop the others
+                    pass
 
-        def on_approve(_: Any, req=req, field=field, status=status) -> None:
-            try:
-                if req.kind == "external_execution":
-                    req.set_result(field.value)
-                elif req.kind == "user_input":
-                    req.provide(**json.loads(field.value or "{}"))
-                else:
-                    req.confirm(**json.loads(field.value or "{}"))
-                status.value = f"<b style='color:#1a7f37'>{req.decision}</b>"
-            except (ValueError, TypeError) as exc:
-                status.value = f"<b style='color:#cf222e'>{exc}</b>"
-            refresh()
 
-        def on_reject(_: Any, req=req, reason=reason, status=status) -> None:
-            req.reject(reason.value or None)
-            status.value = "<b style='color:#cf222e'>rejected</b>"
-            refresh()
-
-        approve.on_click(on_approve)
-        reject.on_click(on_reject)
-        header = w.HTML(f"⏸ <b>{req.tool_name}</b> waits for {req.kind.replace('_', ' ')}")
-        rows.append(w.VBox([header, field, w.HBox([approve, reject, reason]), status]))
-
-    def on_go(_: Any) -> None:
-        from IPython import get_ipython
-
-        go.disabled = True
-        with output:
-            result = agent.continue_run(event.paused, requirements=requirements)
-        shell = get_ipython()
-        if shell is not None:  # the continued run's output, where the notebook looks for the latest one
-            shell.user_ns["_"] = result
-
-    go.on_click(on_go)
-    box = w.VBox([*rows, go, output])
-    display(box)
-    return box
+_flusher = _Flusher()

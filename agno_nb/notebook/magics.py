@@ -18,9 +18,40 @@ from IPython.core.magic import Magics, cell_magic, line_cell_magic, line_magic, 
 
 from ..errors import AgnoNBError
 
-__all__ = ["AgnoMagics", "interpolate"]
+__all__ = ["AgnoMagics", "interpolate", "add_agent_option", "register_magics", "MAGIC_CLASSES"]
 
 _BUILTIN_TOOLKITS = ("dataframes", "reasoning")
+
+
+class AgentOption:
+    """An extra ``%%agent`` option from another module (``--mcp``, ``--knowledge``...)."""
+
+    __slots__ = ("flags", "argparse", "apply")
+
+    def __init__(self, flags: tuple[str, ...], argparse: dict[str, Any], apply: Callable[..., None]):
+        self.flags, self.argparse, self.apply = flags, argparse, apply
+
+
+#: extra %%agent options, in registration order
+AGENT_OPTIONS: list[AgentOption] = []
+#: extra Magics classes that ``%load_ext agno_nb`` registers (``%%knowledge``...)
+MAGIC_CLASSES: list[type] = []
+
+
+def add_agent_option(*flags: str, apply: Callable[[argparse.Namespace, dict[str, Any], Any], None],
+                     **argparse_options: Any) -> None:
+    """Give ``%%agent`` another option. ``apply(args, agent_kwargs, magics)`` runs before the agent is
+    built: it reads its value from ``args`` and changes the ``Agent(**agent_kwargs)`` arguments (append
+    to ``agent_kwargs["tools"]``, say), raising ``UsageError`` with one line for bad input. Register from a
+    module under ``agno_nb/notebook/`` that ``%load_ext`` imports (see ``notebook/__init__.py``)."""
+    AGENT_OPTIONS.append(AgentOption(flags, argparse_options, apply))
+
+
+def register_magics(cls: type) -> type:
+    """Have ``%load_ext agno_nb`` register another ``Magics`` class (usable as a decorator)."""
+    if cls not in MAGIC_CLASSES:
+        MAGIC_CLASSES.append(cls)
+    return cls
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,7 +78,9 @@ def _definition_parser(kind: str) -> _Parser:
     parser.add_argument("--memory", action="store_true", help="keep user memories")
     parser.add_argument("--user")
     parser.add_argument("--tool-call-limit", type=int)
-    parser.add_argument("--mcp", action="append", default=[], help="an MCP server: a command line or a URL")
+    if kind == "agent":
+        for option in AGENT_OPTIONS:
+            parser.add_argument(*option.flags, **option.argparse)
     return parser
 
 
@@ -146,8 +179,16 @@ class AgnoMagics(Magics):
         """--model names a model id, or a notebook variable holding a Model or an id."""
         from ..models.base import Model
 
-        named = self.ns.get(value) if value and value.isidentifier() else None
-        return named if isinstance(named, (Model, str)) else value
+        if not value:
+            return None
+        named = self.ns.get(value) if value.isidentifier() else None
+        if isinstance(named, (Model, str)):
+            return named
+        if value.isidentifier() and "/" not in value and ":" not in value:
+            raise UsageError(f"--model {value}: no notebook variable {value!r} holds a model, and it is not a model "
+                             f"id; define {value} = ScriptedModel(...) or get_model(...) first, or give an id such "
+                             f"as openai/gpt-4o-mini.")
+        return value
 
     def _tools(self, spec: str) -> list[Any]:
         tools = []
@@ -184,7 +225,7 @@ class AgnoMagics(Magics):
 
         The cell body is the agent's instructions. Binds NAME in the notebook and shows a card.
         """
-        args = _definition_parser("agent").parse_args(shlex.split(line))
+        args = _definition_parser("agent").parse_args(_words(line))
         if not args.name.isidentifier():
             raise UsageError(f"%%agent: {args.name!r} is not a valid Python name; use letters, digits and _.")
         if not cell.strip():
@@ -199,19 +240,20 @@ class AgnoMagics(Magics):
         from ..agent.agent import Agent
 
         model = self._model_arg(args.model)
+        _check_braces(cell)
+        kwargs: dict[str, Any] = dict(
+            name=args.name, model=model, instructions=cell.strip(), tools=self._tools(args.tools),
+            db=None if args.db in (None, "default") else args.db, output_schema=schema, markdown=args.markdown,
+            description=args.description, user_id=args.user, add_history_to_context=args.history > 0,
+            num_history_runs=max(args.history, 1), enable_user_memories=args.memory,
+            tool_call_limit=args.tool_call_limit)
+        for option in AGENT_OPTIONS:
+            option.apply(args, kwargs, self)
 
         def build() -> Any:
-            tools = self._tools(args.tools)
-            if args.mcp:
-                from .mcp_magics import mcp_toolkits
-
-                tools += mcp_toolkits(args.mcp)
-            agent = Agent(name=args.name, model=model, instructions=cell.strip(), tools=tools,
-                          db=None if args.db in (None, "default") else args.db, output_schema=schema,
-                          markdown=args.markdown, description=args.description, user_id=args.user,
-                          add_history_to_context=args.history > 0, num_history_runs=max(args.history, 1),
-                          enable_user_memories=args.memory, tool_call_limit=args.tool_call_limit)
+            agent = Agent(**kwargs)
             agent.functions  # resolve tools now: a bad tool is reported here, not at the first question
+            _check_model(agent)
             return agent
 
         agent = self._guard(build)
@@ -225,15 +267,17 @@ class AgnoMagics(Magics):
 
     # ------------------------------------------------------------------------------- %%team
 
-    @cell_magic
-    def team(self, line: str, cell: str) -> None:
+    @line_cell_magic
+    def team(self, line: str, cell: str | None = None) -> None:
         """%%team NAME --mode route|coordinate|collaborate|broadcast|tasks --members a,b,c [--model ID] ...
 
-        The cell body is the leader's instructions (may be empty). Members are agents or teams of the notebook.
+        The cell body is the leader's instructions; without any, write it as a line: %team NAME --members ...
+        Members are agents or teams of the notebook.
         """
         from ..team.team import Team
 
-        args = _team_parser().parse_args(shlex.split(line))
+        args = _team_parser().parse_args(_words(line))
+        cell = cell or ""
         if not args.name.isidentifier():
             raise UsageError(f"%%team: {args.name!r} is not a valid Python name; use letters, digits and _.")
         members = [self._agent(m.strip()) for m in args.members.split(",") if m.strip()]
@@ -244,6 +288,7 @@ class AgnoMagics(Magics):
                         description=args.description, markdown=args.markdown,
                         share_member_interactions=args.share_interactions, max_iterations=args.max_iterations)
             team.leader.functions  # build the leader now: a bad member or cycle is reported here
+            _check_model(team.leader)
             return team
 
         team = self._guard(build)
@@ -253,10 +298,7 @@ class AgnoMagics(Magics):
 
         from .cards import agent_card
 
-        card = agent_card(team.leader)
-        card["text/plain"] = card["text/plain"].replace("agent ", f"team ({team.mode}) ", 1) + \
-            "\n  members: " + ", ".join(m.id for m in team.members)
-        display(card, raw=True)
+        display(agent_card(team.leader, team=team), raw=True)
 
     # --------------------------------------------------------------------------- %%workflow
 
@@ -269,7 +311,7 @@ class AgnoMagics(Magics):
         parser = _Parser(prog="%workflow", add_help=False)
         parser.add_argument("name")
         parser.add_argument("--db")
-        args = parser.parse_args(shlex.split(line))
+        args = parser.parse_args(_words(line))
         if not args.name.isidentifier():
             raise UsageError(f"%%workflow: {args.name!r} is not a valid Python name; use letters, digits and _.")
         if not cell.strip():
@@ -278,7 +320,9 @@ class AgnoMagics(Magics):
         from ..workflow.declarative import workflow_from_yaml
 
         db = None if args.db in (None, "default") else args.db
-        workflow = self._guard(lambda: workflow_from_yaml(args.name, cell, self.ns, db=db))
+        hidden = getattr(self.shell, "user_ns_hidden", {})
+        namespace = {k: v for k, v in self.ns.items() if k not in hidden or hidden[k] is not v}
+        workflow = self._guard(lambda: workflow_from_yaml(args.name, cell, namespace, db=db))
         self.ns[args.name] = workflow
         self.sessions.pop(args.name, None)
         print(f"workflow {args.name}: " + " -> ".join(f"{s.kind}:{s.name}" for s in workflow.steps))
@@ -296,8 +340,7 @@ class AgnoMagics(Magics):
             name, _, prompt = line.strip().partition(" ")
             options = [name]
         else:
-            words = shlex.split(line)
-            options, prompt = words, cell
+            options, prompt = _words(line), cell
         args = _ASK.parse_args(options)
         if not prompt.strip():
             raise UsageError("%ask: the prompt is empty; write the question in the cell body (or after the agent "
@@ -307,7 +350,7 @@ class AgnoMagics(Magics):
         session = args.session or self.sessions.setdefault(args.name, f"nb-{args.name}-{uuid.uuid4().hex[:8]}")
         out = self._guard(lambda: self._run(agent, prompt, session, args.user, not args.no_stream))
         self.last_run = out
-        self.ns["_"] = out
+        _set_underscore(self.shell, out)
         if args.output:
             self.ns[args.output] = out
         if args.format == "text" and out.content is not None:
@@ -338,7 +381,7 @@ class AgnoMagics(Magics):
     def agno(self, line: str) -> Any:
         """%agno model ID | list | sessions [NAME] | runs [NAME] | trace [RUN] | memories USER | config |
         new-session NAME | help"""
-        words = shlex.split(line)
+        words = _words(line)
         if not words or words[0] == "help":
             print(_HELP)
             return None
@@ -433,9 +476,49 @@ class AgnoMagics(Magics):
         print(f"{name}: the next question starts a new conversation")
 
 
+def _words(line: str) -> list[str]:
+    """A magic's line as words; a trailing ``# comment`` is a comment, as in Python."""
+    try:
+        return shlex.split(line, comments=True)
+    except ValueError as exc:  # an unclosed quote
+        raise UsageError(f"Cannot read the options {line.strip()!r}: {exc}.") from None
+
+
+def _check_model(agent: Any) -> None:
+    """An unknown provider is reported when the agent is defined, not at its first question. A missing
+    key is not: it may be set before the first question."""
+    from ..errors import MissingAPIKeyError, UnknownModelError
+
+    try:
+        agent.resolved_model()
+    except MissingAPIKeyError:
+        pass
+    except UnknownModelError as exc:
+        raise UsageError(str(exc).split(" (providers:")[0]) from None
+
+
+def _check_braces(instructions: str) -> None:
+    """``{name}`` in instructions is a field filled at run time; a JSON example is not. Say so now."""
+    from ..agent.prompt import Template
+
+    fields = [f for f in Template(instructions).fields if not f.split(".")[0].split("[")[0].isidentifier()]
+    if fields:
+        raise UsageError(f"%%agent: the instructions contain {{{fields[0]}}}, which is not a field name: braces "
+                         f"mark {{fields}} filled at run time. Write {{{{ and }}}} for literal braces (a JSON "
+                         f"example, say).")
+
+
+def _set_underscore(shell: Any, value: Any) -> None:
+    """``_`` (and ``__``, ``___``, ``Out[n]``) as IPython sets them for a cell's result: assigning ``_``
+    directly would make IPython think the user owns ``_`` and stop updating it for later cells."""
+    hook = getattr(shell, "displayhook", None)
+    if hook is not None and hasattr(hook, "update_user_ns"):
+        hook.update_user_ns(value)
+
+
 _HELP = """agno_nb magics
   %%team NAME --mode route|coordinate|collaborate|broadcast|tasks --members a,b,c [--model ID] [--db PATH]
-      body: the leader's instructions (optional). Members: agents or teams of the notebook.
+      body: the leader's instructions; none: %team NAME --members a,b (one line). Members: agents or teams.
   %%workflow NAME [--db PATH]
       body (YAML): steps: [agent_or_function, {parallel: [a, b]}, {loop: {steps: [...], max_iterations: 3}},
                            {condition: {if: fn, then: [...], else: [...]}}, {router: {selector: fn, choices: [...]}}]

@@ -6,6 +6,8 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
+from .magics import add_agent_option
+
 __all__ = ["mcp_toolkits", "mcp_list"]
 
 
@@ -59,3 +61,19 @@ def mcp_list(namespace: dict[str, Any], name: str | None) -> Any:
         rows += [{"server": server, "kind": "resource", "name": str(getattr(r, "uri", None) or r.uri_template),
                   "description": r.description or r.name, "arguments": ""} for r in kit.list_resources()]
     return pandas.DataFrame(rows, columns=["server", "kind", "name", "description", "arguments"])
+
+
+def _apply_mcp(args: Any, agent_kwargs: dict[str, Any], magics: Any) -> None:
+    if not args.mcp:
+        return
+    try:
+        toolkits = mcp_toolkits(args.mcp)
+    except UsageError:
+        raise
+    except Exception as exc:  # the server cannot be started or reached: one line, the kernel goes on
+        raise UsageError(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__) from None
+    agent_kwargs["tools"] = list(agent_kwargs.get("tools") or []) + toolkits
+
+
+add_agent_option("--mcp", apply=_apply_mcp, action="append", default=[],
+                 help="an MCP server: a command line or a URL (repeatable)")

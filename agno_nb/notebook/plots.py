@@ -25,8 +25,8 @@ def timeline(run: Any) -> Any:
     rows: list[tuple[str, str, float, float, str]] = []
 
     def walk(span: dict[str, Any], depth: int) -> None:
-        for child in span["children"]:
-            label = f"{'  ' * depth}{child['kind']}: {child['name']}"
+        for child in span["children"]:  # depth first: time order within each level, children under parents
+            label = f"{len(rows) + 1}. {'· ' * depth}{child['kind']}: {child['name']}"  # numbered: unique rows
             rows.append((label, child["kind"], child["start"], child["duration"] or 0.0, child["status"]))
             walk(child, depth + 1)
 
@@ -39,8 +39,10 @@ def timeline(run: Any) -> Any:
                              base=[r[2] * 1000 for r in picked], orientation="h", name=kind,
                              marker_color=_COLORS.get(kind, "#6e7781"),
                              hovertemplate="%{y}<br>start %{base:.1f} ms, %{x:.1f} ms<extra></extra>"))
+    # One colour per kind, but rows stay in the tree's order (time and nesting), not grouped by kind.
     fig.update_layout(title=f"run {data['run_id']} ({data['status']})", xaxis_title="milliseconds from start",
-                      yaxis={"autorange": "reversed"}, barmode="overlay", height=140 + 26 * max(len(rows), 1),
+                      yaxis={"autorange": "reversed", "categoryorder": "array",
+                             "categoryarray": [r[0] for r in rows]}, barmode="overlay", height=140 + 26 * max(len(rows), 1),
                       margin={"l": 10, "r": 10, "t": 40, "b": 40})
     return fig
 

@@ -1,40 +1,40 @@
 """Self-contained HTML for a trace: renders in JupyterLab, Notebook 7, VS Code and saved notebooks,
-with no kernel, no JavaScript and no network (collapsible sections are ``<details>``)."""
+with no kernel, no JavaScript and no network (collapsible sections are ``<details>``).
+
+Every style is inline: JupyterLab's sanitizer drops ``<style>`` in untrusted notebooks (a colleague's
+copy, a git clone), and the trace must read as well there. Colours work in any theme without relying
+on JupyterLab's CSS variables (which other front ends lack, and whose light fallbacks would be dark
+text on a dark VS Code): text inherits the front end's colour, muted text is ``opacity`` rather than a
+grey, borders and code backgrounds are translucent greys, and status colours are only ever the
+background of white text. Without any CSS at all, the structure (one line per span, separators in the
+header) still reads.
+"""
 
 from __future__ import annotations
 
 import html
 import json
-from typing import Any
+from typing import Any, Iterable
 
-__all__ = ["render_html", "markdown_to_html"]
+__all__ = ["render_html", "markdown_to_html", "STATUS_COLORS"]
 
-_COLORS = {"completed": "#1a7f37", "ok": "#1a7f37", "running": "#9a6700", "paused": "#8250df",
-           "error": "#cf222e", "blocked": "#cf222e", "rejected": "#cf222e", "cancelled": "#6e7781",
-           "limit_reached": "#bc4c00", "decided": "#6e7781", "pending": "#6e7781"}
+#: status colours, always as the background of white text (a badge): legible in light and dark themes
+STATUS_COLORS = {"completed": "#1a7f37", "ok": "#1a7f37", "running": "#9a6700", "paused": "#8250df",
+                 "error": "#cf222e", "blocked": "#cf222e", "rejected": "#cf222e", "cancelled": "#6e7781",
+                 "limit_reached": "#bc4c00", "decided": "#6e7781", "pending": "#6e7781", "unfinished": "#6e7781"}
 _ICONS = {"run": "▶", "model": "◆", "tool": "⚙", "reasoning": "✎", "guardrail": "⛔", "validation": "⚠",
           "member": "👤", "step": "▸", "steps": "☰", "parallel": "⇉", "loop": "↻", "condition": "⑂",
           "router": "⤳"}
 
-_STYLE = """<style>
-.agno-trace{font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',sans-serif;font-size:13px;line-height:1.45;
- border:1px solid #d0d7de;border-radius:6px;padding:8px 10px;margin:4px 0;max-width:980px}
-.agno-trace .hd{display:flex;flex-wrap:wrap;gap:6px;align-items:center;margin-bottom:6px}
-.agno-trace .badge{color:#fff;border-radius:10px;padding:1px 8px;font-weight:600;font-size:12px}
-.agno-trace .chip{background:#f6f8fa;border:1px solid #d0d7de;border-radius:10px;padding:0 7px;font-size:12px}
-.agno-trace .answer{border-left:3px solid #d0d7de;padding:2px 10px;margin:6px 0}
-.agno-trace .err{color:#cf222e;white-space:pre-wrap}
-.agno-trace details{margin-left:14px}
-.agno-trace summary{cursor:pointer;list-style-position:outside}
-.agno-trace .st{font-weight:600}
-.agno-trace .muted{color:#6e7781}
-.agno-trace pre{background:#f6f8fa;padding:4px 6px;margin:2px 0 4px;white-space:pre-wrap;word-break:break-word;
- max-height:260px;overflow:auto;font-size:12px}
-.agno-trace .bar{display:inline-block;height:6px;background:#d0d7de;border-radius:3px;width:120px;
- vertical-align:middle;position:relative;margin:0 6px}
-.agno-trace .bar i{position:absolute;top:0;height:6px;border-radius:3px;background:#0969da}
-.agno-trace .req{border:1px dashed #8250df;border-radius:6px;padding:4px 8px;margin:6px 0}
-</style>"""
+_FONT = "-apple-system,BlinkMacSystemFont,'Segoe UI',Helvetica,Arial,sans-serif"
+_BORDER = "rgba(140,149,159,.5)"  # a translucent grey: visible on light and dark, no variable to strip
+BOX = (f"font-family:{_FONT};font-size:13px;line-height:1.45;border:1px solid {_BORDER};border-radius:6px;"
+       f"padding:8px 10px;margin:4px 0;max-width:980px")
+CHIP = f"display:inline-block;border:1px solid {_BORDER};border-radius:10px;padding:0 7px;font-size:12px"
+MUTED = "opacity:.72"
+CODE = ("background:rgba(140,149,159,.14);padding:4px 6px;margin:2px 0 4px;white-space:pre-wrap;word-break:break-word;max-height:260px;"
+        "overflow:auto;font-size:12px;border-radius:4px")
+_SEP = f"<span style='{MUTED}'> · </span>"
 
 
 def markdown_to_html(text: str) -> str:
@@ -46,7 +46,13 @@ def markdown_to_html(text: str) -> str:
     return MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
 
 
-def render_html(trace: dict[str, Any]) -> str:
+def badge(status: str, css_class: str = "badge", size: int = 12) -> str:
+    return (f"<span class='{css_class}' style='background:{STATUS_COLORS.get(status, '#6e7781')};color:#fff;"
+            f"border-radius:10px;padding:0 7px;font-weight:600;font-size:{size}px'>{html.escape(status)}</span>")
+
+
+def render_html(trace: dict[str, Any], *, open_spans: Iterable[str] = ()) -> str:
+    """The trace as HTML. ``open_spans``: span ids shown expanded (running spans always are)."""
     totals, status = trace["totals"], trace["status"]
     chips = [f"{totals['model_requests']} model request(s)", f"{totals['tool_calls']} tool call(s)",
              f"{totals['input_tokens']:,} in / {totals['output_tokens']:,} out tokens"]
@@ -54,55 +60,135 @@ def render_html(trace: dict[str, Any]) -> str:
         chips.append(f"{_seconds(totals['duration'])} total")
     if totals.get("ttft") is not None:
         chips.append(f"{_seconds(totals['ttft'])} to first token")
+    if totals.get("waited"):
+        chips.append(f"waited {_seconds(totals['waited'])} for approval")
     if totals.get("cost") is not None:
         chips.append(f"${totals['cost']:.6f}")
-    parts = [_STYLE, "<div class='agno-trace'>", "<div class='hd'>",
-             f"<span class='badge' style='background:{_COLORS.get(status, '#6e7781')}'>{html.escape(status)}</span>",
-             f"<b>{html.escape(trace.get('agent') or 'agent')}</b>",
-             *(f"<span class='chip'>{html.escape(c)}</span>" for c in chips), "</div>"]
-    if trace.get("error"):
-        parts.append(f"<div class='err'>{html.escape(trace['error'])}</div>")
-    if trace.get("answer"):
-        parts.append(f"<div class='answer'>{markdown_to_html(trace['answer'])}</div>")
-    for req in trace.get("requirements") or ():
-        parts.append(f"<div class='req'>⏸ waiting for <b>{html.escape(req['kind'].replace('_', ' '))}</b>: "
-                     f"<code>{html.escape(req['tool_name'])}({html.escape(_json(req.get('arguments')))})</code>"
-                     + (f" — fields: {html.escape(', '.join(req['user_input_fields']))}"
-                        if req.get("user_input_fields") else "") + "</div>")
+    parts = [f"<div class='agno-trace' style=\"{BOX}\">",
+             "<div class='hd' style='display:flex;flex-wrap:wrap;gap:6px;align-items:center;margin-bottom:6px'>",
+             badge(status), f"<b>{html.escape(trace.get('agent') or 'agent')}</b>",
+             _SEP.join(f"<span class='chip' style='{CHIP}'>{html.escape(c)}</span>" for c in chips), "</div>"]
     root = trace.get("root")
+    prompt = (root or {}).get("attrs", {}).get("input")
+    if prompt not in (None, ""):
+        parts.append(f"<div class='prompt' style='margin:2px 0 6px'><span style='{MUTED}'>prompt</span> "
+                     f"{_block_or_inline(prompt)}</div>")
+    if trace.get("error"):
+        parts.append(f"<div class='err' style='border-left:3px solid {STATUS_COLORS['error']};padding:2px 10px;"
+                     f"margin:6px 0;white-space:pre-wrap'>{html.escape(trace['error'])}</div>")
+    if trace.get("answer"):
+        parts.append(f"<div class='answer' style='border-left:3px solid {_BORDER};padding:2px 10px;margin:6px 0'>"
+                     f"{markdown_to_html(trace['answer'])}</div>")
+    for req in trace.get("requirements") or ():
+        fields = f" (fields: {', '.join(req['user_input_fields'])})" if req.get("user_input_fields") else ""
+        parts.append(f"<div class='req' style='border:1px dashed {STATUS_COLORS['paused']};border-radius:6px;"
+                     f"padding:4px 8px;margin:6px 0'>⏸ waiting for <b>{html.escape(req['kind'].replace('_', ' '))}"
+                     f"</b>{html.escape(fields)}: <code>{html.escape(req['tool_name'])}</code>"
+                     f"{_arguments(req.get('arguments'))}</div>")
     if root is not None:
         total = max(totals.get("duration") or 0.0, _extent(root)) or 1e-9
-        parts.append(f"<details><summary class='muted'>trace: {trace.get('events', 0)} events, "
-                     f"run {html.escape(str(trace.get('run_id')))}</summary>")
-        parts.extend(_span(child, total) for child in root["children"])
+        opened = set(open_spans)
+        parts.append(f"<details open data-span='trace'><summary style='cursor:pointer'><span style='{MUTED}'>"
+                     f"trace: {trace.get('events', 0)} events, run {html.escape(str(trace.get('run_id')))}"
+                     f"</span></summary>")
+        parts.extend(_span(child, total, opened) for child in root["children"])
         parts.append("</details>")
     parts.append("</div>")
     return "".join(parts)
 
 
-def _span(span: dict[str, Any], total: float) -> str:
+def _span(span: dict[str, Any], total: float, opened: set[str]) -> str:
     attrs, status = span["attrs"], span["status"]
-    color = _COLORS.get(status, "#6e7781")
     duration = span.get("duration")
-    left = 100.0 * span["start"] / total
+    left = min(100.0, 100.0 * max(0.0, span["start"]) / total)
     width = max(1.0, 100.0 * (duration or 0.0) / total)
     summary = [f"{_ICONS.get(span['kind'], '•')} <b>{html.escape(span['name'])}</b>",
-               f"<span class='st' style='color:{color}'>{html.escape(status)}</span>",
-               f"<span class='bar'><i style='left:{left:.1f}%;width:{min(width, 100 - left):.1f}%'></i></span>",
-               f"<span class='muted'>{_seconds(duration) if duration is not None else '…'}</span>"]
+               badge(status, "st", 11),
+               f"<span style='display:inline-block;height:6px;width:120px;vertical-align:middle;margin:0 6px;"
+               f"position:relative;border-radius:3px;background:rgba(140,149,159,.35)'>"
+               f"<i style='position:absolute;top:0;height:6px;border-radius:3px;background:#3b82f6;"
+               f"left:{left:.1f}%;width:{min(width, 100 - left):.1f}%'></i></span>",
+               f"<span style='{MUTED}'>{_seconds(duration) if duration is not None else 'running…'}</span>"]
     if span["kind"] == "model" and "input_tokens" in attrs:
-        summary.append(f"<span class='muted'>{attrs['input_tokens']}→{attrs['output_tokens']} tokens"
+        summary.append(f"<span style='{MUTED}'>{attrs['input_tokens']}→{attrs['output_tokens']} tokens"
                        + (f", ttft {_seconds(attrs['ttft'])}" if attrs.get("ttft") is not None else "") + "</span>")
+    if attrs.get("decision"):
+        summary.append(f"<span class='chip' style='{CHIP}'>{html.escape(attrs['decision'])}</span>")
     if attrs.get("cached"):
-        summary.append("<span class='chip'>cached</span>")
+        summary.append(f"<span class='chip' style='{CHIP}'>cached</span>")
     body = []
+    if span["kind"] == "model":
+        body.append(_model_io(attrs))
     for key in ("input", "arguments", "result", "answer", "error", "reason", "reasoning", "action", "awaiting",
-                "retry_in", "stage", "iterations", "condition", "selected", "retries"):
+                "retry_in", "stage", "iterations", "condition", "selected", "retries", "work"):
         value = attrs.get(key)
-        if value not in (None, "", {}):
-            body.append(f"<div class='muted'>{key}</div><pre>{html.escape(_json(value))}</pre>")
-    children = "".join(_span(child, total) for child in span["children"])
-    return f"<details><summary>{' '.join(summary)}</summary>{''.join(body)}{children}</details>"
+        if value in (None, "", {}) or (key == "reasoning" and span["kind"] == "model" and not value):
+            continue
+        if key == "arguments":
+            body.append(f"<div style='{MUTED}'>arguments</div>{_arguments(value, block=True)}")
+        else:
+            body.append(f"<div style='{MUTED}'>{key}</div><pre style='{CODE}'>{html.escape(_json(value))}</pre>")
+    children = "".join(_span(child, total, opened) for child in span["children"])
+    is_open = status == "running" or span["id"] in opened
+    return (f"<details{' open' if is_open else ''} data-span='{html.escape(span['id'])}' style='margin-left:14px'>"
+            f"<summary style='cursor:pointer'>{' '.join(summary)}</summary>{''.join(body)}{children}</details>")
+
+
+def _model_io(attrs: dict[str, Any]) -> str:
+    """What a model call received (the messages new since the previous call) and what it answered."""
+    parts = []
+    sent = attrs.get("sent")
+    if sent is not None:
+        notes = []
+        if attrs.get("earlier"):
+            notes.append(f"after the {attrs['earlier']} message(s) sent before")
+        if attrs.get("not_stored"):
+            notes.append(f"{attrs['not_stored']} message(s) (system prompt, history) are not stored with the run")
+        parts.append(f"<div style='{MUTED}'>sent{': ' + '; '.join(notes) if notes else ''}</div>")
+        parts.extend(_message(m) for m in sent)
+    reply = attrs.get("reply")
+    if reply is not None:
+        parts.append(f"<div style='{MUTED}'>reply</div>{_message(reply)}")
+    return "".join(parts)
+
+
+def _message(message: dict[str, Any]) -> str:
+    role = html.escape(str(message.get("role")))
+    text = message.get("text") or ""
+    calls = message.get("tool_calls") or []
+    extra = "".join(f"<div>→ calls <code>{html.escape(c)}</code></div>" for c in calls)
+    head = f"<b>{role}</b>"
+    if message.get("tool_call_id"):
+        head += f" <span style='{MUTED}'>{html.escape(message['tool_call_id'])}</span>"
+    if "\n" not in text and len(text) <= 160:  # short: one line
+        return f"<div style='margin-left:8px'>{head} {html.escape(text)}{extra}</div>"
+    first = text.strip().splitlines()[0][:120] if text.strip() else ""
+    return (f"<details style='margin-left:8px'><summary style='cursor:pointer'>{head} "
+            f"<span style='{MUTED}'>{html.escape(first)}… ({len(text):,} characters)</span></summary>"
+            f"<pre style='{CODE}'>{html.escape(text)}</pre></details>{extra}")
+
+
+def _arguments(value: Any, *, block: bool = False) -> str:
+    """Tool arguments: one ``name: value`` line each; multi-line strings (SQL, code) keep their lines."""
+    if not isinstance(value, dict):
+        return f"<pre style='{CODE}'>{html.escape(_json(value))}</pre>" if block else \
+            f"(<code>{html.escape(_json(value))}</code>)"
+    if not block and all(not isinstance(v, str) or "\n" not in v for v in value.values()):
+        inline = ", ".join(f"{k}={json.dumps(v, default=str, ensure_ascii=False)}" for k, v in value.items())
+        if len(inline) <= 200:
+            return f"(<code>{html.escape(inline)}</code>)"
+    lines = []
+    for name, item in value.items():
+        text = item if isinstance(item, str) else json.dumps(item, default=str, ensure_ascii=False, indent=1)
+        lines.append(f"{name}: {text}" if "\n" not in text else f"{name}:\n{text}")
+    return f"<pre style='{CODE}'>{html.escape(chr(10).join(lines))}</pre>"
+
+
+def _block_or_inline(value: Any) -> str:
+    text = value if isinstance(value, str) else _json(value)
+    if "\n" not in text and len(text) <= 200:
+        return html.escape(text)
+    return f"<pre style='{CODE}'>{html.escape(text)}</pre>"
 
 
 def _extent(span: dict[str, Any]) -> float:

@@ -1,9 +1,11 @@
 """The trace of a run as a tree of spans, built incrementally from its events.
 
-``TraceView.add(event)`` is O(1) per event, so a run with thousands of events stays cheap; rendering
-(``bundle()``) happens only as often as the live display asks. The bundle carries three forms:
-``application/vnd.agno-nb.trace+json`` for the JupyterLab extension, a self-contained ``text/html``
-that renders anywhere without a kernel (JupyterLab, Notebook 7, VS Code, a saved notebook), and a
+``TraceView.add(event)`` is O(1) per event (a model span copies only the messages added since the
+previous request), so a run with thousands of events stays cheap; rendering (``bundle()``) happens only
+as often as the live display asks. One fold serves the live view, a finished ``RunOutput`` and a
+stored run (``notebook/stored.py`` turns rows back into events), so the header's totals and the tree
+always agree. The bundle carries three forms: ``application/vnd.agno-nb.trace+json`` for the
+JupyterLab extension, a self-contained ``text/html`` that renders anywhere without a kernel, and a
 short ``text/plain``.
 """
 
@@ -14,10 +16,11 @@ from typing import Any, Iterable
 
 from .. import run_events as ev
 
-__all__ = ["TraceView", "MIME_TYPE"]
+__all__ = ["TraceView", "MIME_TYPE", "output_bundle"]
 
 MIME_TYPE = "application/vnd.agno-nb.trace+json"
 _PREVIEW = 600  # characters of a tool argument or result shown in the view
+_MESSAGE_PREVIEW = 4000  # characters of one message shown on a model span
 
 
 class Span:
@@ -41,7 +44,7 @@ class Span:
 
 
 class TraceView:
-    """Folds events into spans: run -> model requests, tool calls, reasoning, guardrails, pauses."""
+    """Folds events into spans: run -> model requests, tool calls, reasoning, guardrails, members, steps."""
 
     def __init__(self) -> None:
         self.root: Span | None = None
@@ -49,13 +52,20 @@ class TraceView:
         self.answer_parts: list[str] = []
         self.answer: Any = None
         self.totals = {"input_tokens": 0, "output_tokens": 0, "model_requests": 0, "tool_calls": 0,
-                       "cost": None, "ttft": None, "duration": None}
+                       "cost": None, "ttft": None, "duration": None, "waited": None}
         self.requirements: list[dict[str, Any]] = []
         self.error: str | None = None
         self.events = 0
         self.run_id: str | None = None
         self.agent: str | None = None
+        #: per run id: the stored conversation (a run row's messages) for events that carry none
+        self.stored_messages: dict[str, list[dict]] = {}
         self._t0 = 0.0
+        self._paused_at: float | None = None
+        self._waited = 0.0
+        self._calls: dict[str, Span] = {}  # tool_call_id -> span, so a paused call stays one span
+        self._sent: dict[str, int] = {}  # run id -> messages the previous model request of that run sent
+        self._first: dict[str, int] = {}  # run id -> where the current request's new messages begin
 
     @classmethod
     def from_events(cls, events: Iterable[ev.Event]) -> "TraceView":
@@ -81,8 +91,13 @@ class TraceView:
         return span
 
     def _nested(self, e: ev.Event) -> bool:
-        """Whether the event belongs to a run nested in this one (a team member's)."""
+        """Whether the event belongs to a run nested in this one (a team member's, a workflow step's)."""
         return self.run_id is not None and e.run_id != self.run_id
+
+    def _active(self, ts: float) -> float:
+        """Seconds the run has been working at ``ts``: from its start, less the time it waited for people."""
+        waiting = ts - self._paused_at if self._paused_at is not None else 0.0
+        return ts - self._t0 - self._waited - waiting
 
     def _run_started(self, e: ev.RunStarted) -> None:
         if self.root is not None and self._nested(e):  # a member's run, under the delegating tool call
@@ -94,11 +109,39 @@ class TraceView:
             return
         self.run_id, self.agent, self._t0 = e.run_id, e.ref.emitter_name or e.ref.emitter_id, e.ts
         self.root = Span(e.span_id, "run", self.agent or "agent", e.ts,
-                         {"model": e.model, "input": _preview(e.input), "session_id": e.session_id})
+                         {"model": e.model, "input": _preview(e.input, _MESSAGE_PREVIEW),
+                          "session_id": e.session_id})
         self.spans[e.span_id] = self.root
 
     def _model_started(self, e: ev.ModelRequestStarted) -> None:
-        self._child(e, "model", e.model, {"attempt": e.attempt, "transport": e.transport})
+        attrs: dict[str, Any] = {"attempt": e.attempt, "transport": e.transport}
+        count = getattr(e, "message_count", None)
+        if count is not None:
+            attrs.update(self._sent_messages(e, count))
+        self._child(e, "model", e.model, attrs)
+
+    def _sent_messages(self, e: ev.ModelRequestStarted, count: int) -> dict[str, Any]:
+        """What this request sent that the previous request of the run did not (a retry sends the same)."""
+        if e.attempt == 1:
+            first = self._first[e.run_id] = self._sent.get(e.run_id, 0)
+            self._sent[e.run_id] = count
+        else:
+            first = self._first.get(e.run_id, 0)
+        messages, offset = e.messages, 0
+        if messages is None:  # a stored event: the run row keeps the conversation from own_from on
+            messages, offset = self.stored_messages.get(e.run_id), e.own_from or 0
+        shown, missing = [], 0
+        for index in range(first, count):
+            if messages is None or index < offset or index - offset >= len(messages):
+                missing += 1
+            else:
+                shown.append(_message(messages[index - offset]))
+        attrs: dict[str, Any] = {"sent": shown, "earlier": first, "message_count": count}
+        if missing:
+            attrs["not_stored"] = missing
+        if messages is not None and e.messages is None and 0 <= count - offset < len(messages):
+            attrs["reply"] = _message(messages[count - offset])  # stored: the next message is the reply
+        return attrs
 
     def _model_completed(self, e: ev.ModelRequestCompleted) -> None:
         span = self.spans.get(e.span_id) or self._child(e, "model", e.model, {})
@@ -106,6 +149,9 @@ class TraceView:
         span.attrs.update(input_tokens=e.input_tokens, output_tokens=e.output_tokens, latency=round(e.latency, 6),
                           ttft=round(e.ttft, 6) if e.ttft is not None else None, cost=e.cost,
                           finish_reason=e.finish_reason)
+        reply = getattr(e, "reply", None)
+        if reply is not None:
+            span.attrs["reply"] = _message(reply)
         t = self.totals
         t["input_tokens"] += e.input_tokens
         t["output_tokens"] += e.output_tokens
@@ -113,7 +159,7 @@ class TraceView:
         if e.cost is not None:
             t["cost"] = (t["cost"] or 0.0) + e.cost
         if t["ttft"] is None and e.ttft is not None:
-            t["ttft"] = round(e.ts - self._t0 - e.latency + e.ttft, 6)
+            t["ttft"] = round(max(0.0, self._active(e.ts) - e.latency + e.ttft), 6)
 
     def _model_failed(self, e: ev.ModelRequestFailed) -> None:
         span = self.spans.get(e.span_id)
@@ -131,38 +177,53 @@ class TraceView:
             span.attrs["reasoning"] = span.attrs.get("reasoning", "") + e.content
 
     def _tool_started(self, e: ev.ToolCallStarted) -> None:
-        self._child(e, "tool", e.tool_name, {"arguments": _preview(e.arguments), "tool_call_id": e.tool_call_id})
+        span = self._calls.get(e.tool_call_id)
+        if span is not None and span.status in ("paused", "decided"):  # an approved call now runs
+            span.status, span.start, span.end = "running", e.ts, None
+            span.attrs["arguments"] = _preview(e.arguments)
+            return
+        span = self._child(e, "tool", e.tool_name, {"arguments": _preview(e.arguments),
+                                                     "tool_call_id": e.tool_call_id})
+        self._calls[e.tool_call_id] = span
 
     def _tool_completed(self, e: ev.ToolCallCompleted) -> None:
-        span = self.spans.get(e.span_id) or self._child(e, "tool", e.tool_name, {})
+        span = self.spans.get(e.span_id) or self._calls.get(e.tool_call_id) or self._child(e, "tool", e.tool_name, {})
         span.end, span.status = e.ts, "ok"
         span.attrs.update(result=_preview(e.result), cached=e.cached)
-        if not self._nested(e):
-            self.totals["tool_calls"] += 1
+        self.totals["tool_calls"] += 1
 
     def _tool_error(self, e: ev.ToolCallError) -> None:
-        span = self.spans.get(e.span_id) or self._child(e, "tool", e.tool_name, {})
+        span = self.spans.get(e.span_id) or self._calls.get(e.tool_call_id) or self._child(e, "tool", e.tool_name, {})
         span.end, span.status = e.ts, "error"
         span.attrs.update(error=e.error, error_type=e.error_type)
-        if not self._nested(e):
-            self.totals["tool_calls"] += 1
+        self.totals["tool_calls"] += 1
 
     def _tool_paused(self, e: ev.ToolCallPaused) -> None:
         span = self._child(e, "tool", e.tool_name, {"arguments": _preview(e.arguments), "awaiting": e.kind,
                                                     "tool_call_id": e.tool_call_id})
         span.status = "paused"
+        self._calls[e.tool_call_id] = span
 
     def _tool_rejected(self, e: ev.ToolCallRejected) -> None:
-        span = self._child(e, "tool", e.tool_name, {"arguments": _preview(e.arguments), "reason": e.reason})
-        span.end, span.status = e.ts, "rejected"
+        span = self._calls.get(e.tool_call_id)
+        if span is None:
+            span = self._child(e, "tool", e.tool_name, {"arguments": _preview(e.arguments)})
+        span.start, span.end, span.status = e.ts, e.ts, "rejected"
+        span.attrs.pop("awaiting", None)
+        span.attrs.update(decision="rejected", reason=e.reason or "no reason given")
 
     def _paused(self, e: ev.RunPaused) -> None:
-        self.requirements = [r.to_dict() for r in e.requirements]
+        self.requirements = [r if isinstance(r, dict) else r.to_dict() for r in e.requirements]
+        if self._nested(e):
+            return
         if self.root is not None:
             self.root.status = "paused"
-        for span in self.spans.values():  # the pending calls are now decided elsewhere
+            self.root.end = e.ts
+        self._paused_at = e.ts
+        for span in self.spans.values():  # the pending calls wait for a decision made elsewhere
             if span.status == "paused":
                 span.end = e.ts
+        self.totals["duration"] = round(self._active(e.ts), 6)
 
     def _continued(self, e: ev.RunContinued) -> None:
         self.requirements = []
@@ -171,8 +232,18 @@ class TraceView:
             self.root = Span(e.parent_span_id or e.span_id, "run", self.agent or "agent", e.ts,
                              {"continued": True, "session_id": e.session_id})
             self.spans[self.root.id] = self.root
-        self.root.status = "running"
-        for span in list(self.spans.values()):
+        self.root.status, self.root.end = "running", None
+        if self._paused_at is not None:
+            self._waited += e.ts - self._paused_at
+            self._paused_at = None
+            self.totals["waited"] = round(self._waited, 6)
+        for decision in e.decisions or ():
+            span = self._calls.get(decision.get("tool_call_id") or "")
+            if span is not None and span.status == "paused":
+                span.status = "decided"
+                span.attrs.pop("awaiting", None)
+                span.attrs["decision"] = decision.get("decision")
+        for span in self.spans.values():
             if span.status == "paused":
                 span.status = "decided"
 
@@ -195,7 +266,7 @@ class TraceView:
     def _step_completed(self, e: Any) -> None:
         span = self.spans.get(e.span_id) or self._child(e, e.kind, e.step_name, {})
         span.end, span.status = e.ts, "ok" if e.success else "error"
-        span.attrs.update({k: v for k, v in (("result", e.content), ("error", e.error)) if v is not None})
+        span.attrs.update({k: _preview(v) for k, v in (("result", e.content), ("error", e.error)) if v is not None})
 
     def _step_note(self, e: Any) -> None:
         parent = self.spans.get(e.parent_span_id or "")
@@ -225,7 +296,10 @@ class TraceView:
             return
         if self.root is not None:
             self.root.end, self.root.status = e.ts, status
-        self.totals["duration"] = round(e.ts - self._t0, 6)
+        for span in self.spans.values():  # what was still open when the run ended did not finish
+            if span.status == "running" and span is not self.root:
+                span.end, span.status = e.ts, status if status in ("cancelled", "error") else "unfinished"
+        self.totals["duration"] = round(self._active(e.ts), 6)
         if answer is not None:
             self.answer = answer
         self.error = error
@@ -267,19 +341,53 @@ class TraceView:
         body = self.error or self.answer_text()
         return f"{head}\n{body}" if body else head
 
-    def to_html(self) -> str:
+    def to_html(self, *, open_spans: Iterable[str] = ()) -> str:
         from .render import render_html
 
-        return render_html(self.to_json())
+        return render_html(self.to_json(), open_spans=open_spans)
 
-    def bundle(self) -> dict[str, Any]:
+    def bundle(self, *, open_spans: Iterable[str] = ()) -> dict[str, Any]:
+        from .render import render_html
+
         data = self.to_json()
-        from .render import render_html
-
-        return {MIME_TYPE: data, "text/html": render_html(data), "text/plain": self.to_text()}
+        return {MIME_TYPE: data, "text/html": render_html(data, open_spans=open_spans), "text/plain": self.to_text()}
 
 
-def _preview(value: Any) -> Any:
+def output_bundle(output: Any) -> dict[str, Any]:
+    """How a ``RunOutput`` displays itself (registered with ``run_output.register_display``): its trace,
+    unless its live view is already on screen."""
+    from .live import shown_live
+
+    if shown_live(output.run_id):
+        return {"text/plain": repr(output)}
+    return TraceView.from_events(output.events).bundle()
+
+
+def _message(message: dict[str, Any]) -> dict[str, Any]:
+    """A conversation message as the trace shows it: role, text (long ones cut), tool calls requested."""
+    content = message.get("content")
+    if isinstance(content, list):  # text and media parts
+        content = "\n".join(p.get("text", "") if p.get("type") == "text" else f"[{p.get('type')}]" for p in content)
+    view: dict[str, Any] = {"role": message.get("role")}
+    if content is not None:
+        text = content if isinstance(content, str) else json.dumps(content, default=str, ensure_ascii=False)
+        view["text"] = text if len(text) <= _MESSAGE_PREVIEW else \
+            text[:_MESSAGE_PREVIEW] + f"... ({len(text):,} characters)"
+    calls = message.get("tool_calls")
+    if calls:
+        view["tool_calls"] = [f"{c['function']['name']}({_short_arguments(c['function'].get('arguments'))})"
+                              for c in calls]
+    if message.get("tool_call_id"):
+        view["tool_call_id"] = message["tool_call_id"]
+    return view
+
+
+def _short_arguments(arguments: Any) -> str:
+    text = arguments if isinstance(arguments, str) else json.dumps(arguments, default=str, ensure_ascii=False)
+    return text if len(text) <= _PREVIEW else text[:_PREVIEW] + "..."
+
+
+def _preview(value: Any, limit: int = _PREVIEW) -> Any:
     if isinstance(value, (int, float, bool)) or value is None:
         return value
     if isinstance(value, str):
@@ -290,9 +398,9 @@ def _preview(value: Any) -> Any:
             text = dump() if dump else json.dumps(value, default=str, ensure_ascii=False)
         except (TypeError, ValueError):
             text = str(value)
-        if len(text) <= _PREVIEW:  # small containers stay structured, as plain JSON values
+        if len(text) <= limit:  # small containers stay structured, as plain JSON values
             return json.loads(text) if isinstance(value, (dict, list, tuple)) else text
-    return text if len(text) <= _PREVIEW else text[:_PREVIEW] + f"... ({len(text):,} characters)"
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text):,} characters)"
 
 
 from ..workflow import events as wf  # noqa: E402  (light: event classes only)

@@ -14,7 +14,7 @@ import re
 import select
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-from .base import Store, StoreConnectionError, StoreError
+from .base import RECENT_RUNS, Store, StoreConnectionError, StoreError
 
 if TYPE_CHECKING:
     import pandas
@@ -157,6 +157,8 @@ class PostgresStore(Store):
 
     json_type = "JSONB"
     for_update = " FOR UPDATE"
+    append_recent = (f"(COALESCE(sessions.recent_runs, ARRAY[]::text[]) || ?::text)"
+                     f"[GREATEST(1, COALESCE(cardinality(sessions.recent_runs), 0) + 2 - {RECENT_RUNS}):]")
 
     def __init__(self, dsn: str, *, schema: str = "agno", connect_timeout: float = 5.0,
                  pool_min: int = 1, pool_max: int | None = None, pool_timeout: float = 30.0):

@@ -95,6 +95,8 @@ class RunRecorder:
                 return
             self._open = None
             event.seq = self._new_row(event).seq
+        if kind == "RunStarted":  # the input as the input hooks left it (masked PII, never the raw text)
+            self.record.input = event.input  # type: ignore[attr-defined]
 
     def _new_row(self, event: "Event") -> _Row:
         row = _Row(self._next_seq, event)

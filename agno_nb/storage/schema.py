@@ -71,6 +71,13 @@ def _v2(json: str) -> list[str]:
 
 
 def _v3(json: str) -> list[str]:
+    # The ids of a session's last completed runs, newest last: history is then a lookup of a few primary
+    # keys, whatever the session's length (DuckDB cannot read "the last N by time" off an index).
+    list_type = "TEXT[]" if json == "JSONB" else "VARCHAR[]"
+    return [f"ALTER TABLE sessions ADD COLUMN recent_runs {list_type}"]
+
+
+def _v4(json: str) -> list[str]:
     """The served runtime's tables (agno_nb.serve): API keys, the audit log, and run controls.
 
     API keys keep only a SHA-256 of their secret. The audit log holds who called which route, with
@@ -98,7 +105,8 @@ def _v3(json: str) -> list[str]:
 MIGRATIONS: list[Migration] = [
     Migration(1, "sessions, runs, events, memories, approvals, checkpoints", _v1),
     Migration(2, "run writers and heartbeats; claims of paused runs", _v2),
-    Migration(3, "served runtime: api_keys, audit_log, run_controls", _v3),
+    Migration(3, "the last runs of each session, for flat history reads", _v3),
+    Migration(4, "served runtime: api_keys, audit_log, run_controls", _v4),
 ]
 
 #: the version this code writes

@@ -84,6 +84,9 @@ class Team:
         self.instructions = instructions
         self.db = db
         self.session_state = session_state
+        from ..agent.structured import check_output_schema
+
+        check_output_schema(output_schema)
         self.output_schema = output_schema
         self.markdown = markdown
         #: members see what earlier members answered in this run

@@ -18,6 +18,8 @@ import re
 import time
 from typing import TYPE_CHECKING, Any, Callable
 
+from ..jsonsafe import dumps
+from .._sync import on_background_loop, run_in_thread
 from ..errors import ToolDefinitionError
 from .docstrings import parse_docstring
 from .result import ToolResult
@@ -237,8 +239,11 @@ class Function:
     async def acall(self, kwargs: dict[str, Any], *, in_thread: bool) -> tuple[Any, bool]:
         """Run the tool with validated ``kwargs``; return ``(result, came_from_cache)``.
 
-        A sync tool runs inline unless ``in_thread`` (several calls of one turn should overlap) or a
-        ``timeout`` is set (a timeout can only interrupt the caller if the tool is off the loop's thread).
+        A sync tool runs inline unless ``in_thread`` (several calls of one turn should overlap), a
+        ``timeout`` is set (a timeout can only interrupt the caller if the tool is off the loop's thread),
+        or the run was started from a notebook cell (so the Stop button ends the run at once, not when
+        the tool returns). Off the loop, it runs on a daemon thread: a tool that timed out or whose run
+        was cancelled cannot be killed, so it runs to its end, but it never keeps the process alive.
         """
         key = None
         if self._cache is not None:
@@ -246,7 +251,7 @@ class Function:
             hit = self._cache.get(key)
             if hit is not None and hit[0] > time.monotonic():
                 return hit[1], True
-        call = self._invoke(kwargs, in_thread or self.timeout is not None)
+        call = self._invoke(kwargs, in_thread or self.timeout is not None or on_background_loop())
         if self.timeout is None:
             result = await call
         else:
@@ -278,7 +283,7 @@ class Function:
         else:
             runner = lambda: fn(**kwargs)  # noqa: E731
         if in_thread:
-            return await asyncio.to_thread(runner)
+            return await run_in_thread(runner)
         return runner()
 
 
@@ -291,7 +296,11 @@ _OPTIONS = ("name", "description", "instructions", "show_result", "stop_after_to
 
 
 def serialize_result(result: Any) -> str:
-    """The text the model sees for a tool result."""
+    """The text the model sees for a tool result; never fails (see ``jsonsafe``).
+
+    Tables stay readable and bounded: a pandas object becomes its text table (at most 60 rows), a numpy
+    array over 1,000 values its abbreviated repr; everything else becomes JSON.
+    """
     if isinstance(result, str):
         return result
     if isinstance(result, ToolResult):
@@ -300,11 +309,19 @@ def serialize_result(result: Any) -> str:
         return "null"
     dump = getattr(result, "model_dump_json", None)
     if dump is not None:
-        return dump()
-    try:
-        return json.dumps(result, default=str, ensure_ascii=False)
-    except (TypeError, ValueError):
-        return str(result)
+        try:
+            return dump()
+        except Exception:
+            pass
+    module = type(result).__module__.partition(".")[0]
+    if module == "pandas" and hasattr(result, "to_string"):
+        try:
+            return result.to_string(max_rows=60, max_cols=30)
+        except Exception:
+            pass
+    if module == "numpy" and getattr(result, "size", 0) > 1000:
+        return repr(result)
+    return dumps(result)
 
 
 def _kind_of(fn: Callable[..., Any]) -> str:

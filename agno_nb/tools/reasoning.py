@@ -6,7 +6,7 @@ model sees its own chain of steps.
 
 from __future__ import annotations
 
-from ..agent.context import RunContext
+from ..run_context import RunContext
 from .function import Function
 from .toolkit import Toolkit
 

@@ -46,7 +46,8 @@ def workflow_from_yaml(name: str, text: str, namespace: dict[str, Any], **option
 
 def _lookup(ref: Any, namespace: dict[str, Any], what: str) -> Any:
     if not isinstance(ref, str) or ref not in namespace:
-        known = sorted(k for k, v in namespace.items() if not k.startswith("_") and (callable(v) or hasattr(v, "arun")))
+        known = sorted(k for k, v in namespace.items()
+                       if not k.startswith("_") and not isinstance(v, type) and (callable(v) or hasattr(v, "arun")))
         raise ConfigurationError(f"Unknown {what} {ref!r}: define it in the notebook first "
                                  f"(known: {', '.join(known[:30]) or 'none'}).")
     return namespace[ref]

@@ -206,14 +206,21 @@ async def get_run(request: Request, run_id: str) -> Any:
 )
 async def get_trace(request: Request, run_id: str) -> Any:
     who = await principal(request)
-    from ...storage.traces import stored_trace
-
     who.require("sessions:read")
     store = state_of(request).require_store("Traces")
     record = await _call(store.get_run, run_id)
     if record is None or not who.owns(record.user_id):
         raise _no_run(run_id)
-    return json_response(await _call(stored_trace, store, run_id))
+    return json_response(await _call(_trace, store, run_id))
+
+
+def _trace(store: Any, run_id: str) -> dict[str, Any]:
+    """The very JSON the notebook's trace view renders (one fold for live and stored runs): the notebook's
+    ``trace_from_store``, pure Python (no IPython), read lazily on this route only."""
+    from ...notebook.stored import trace_from_store
+    from ...notebook.trace import MIME_TYPE
+
+    return trace_from_store(run_id, store)[MIME_TYPE]
 
 
 def _no_run(run_id: str) -> HTTPError:
