@@ -453,7 +453,13 @@ class Agent(AgentSessions, AgentContinuation):
             messages.append({"role": "system", "content": system})
         messages.extend(history)
         plan.own_from = len(messages)
-        message = user_message(plan.input)
+        input = plan.input
+        if _is_conversation(input):
+            # A conversation as input (Agno's list of messages; an OpenAI-style chat client): the earlier
+            # turns come first, the last message is this run's input.
+            messages.extend(dict(m) for m in input[:-1])
+            input = input[-1]
+        message = user_message(input)
         if plan.media:
             from ..media import media_parts
 
@@ -637,6 +643,14 @@ async def _content_only(events: AsyncIterator[Event]) -> AsyncIterator[Event]:
         async for event in stream:
             if isinstance(event, RunContentDelta) and event.ref.parent_run_id is None:
                 yield event
+
+
+def _is_conversation(input: Any) -> bool:
+    return (isinstance(input, list) and bool(input)
+            and all(isinstance(m, dict) and m.get("role") in _ROLES and "content" in m for m in input))
+
+
+_ROLES = ("system", "user", "assistant", "tool", "developer")
 
 
 def _media(*groups: Sequence[Any] | None) -> list[Any]:

@@ -121,15 +121,16 @@ class Store:
         """Bring the schema to ``SCHEMA_VERSION`` (called by subclasses when they connect)."""
         cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, "
                     "applied_at DOUBLE PRECISION NOT NULL, description TEXT)")
-        cur.execute("SELECT max(version) FROM schema_version")
-        current = cur.fetchall()[0][0] or 0
+        cur.execute("SELECT version FROM schema_version")
+        applied = {row[0] for row in cur.fetchall()}
+        current = max(applied, default=0)
         if current > SCHEMA_VERSION:
             raise StoreSchemaError(
                 f"{self.location} was written by a newer agno_nb (schema version {current}; this version "
                 f"knows up to {SCHEMA_VERSION}). Upgrade agno_nb (pip install -U agno_nb); the store was "
                 f"left untouched.")
         for migration in MIGRATIONS:
-            if migration.version > current:
+            if migration.version not in applied:  # by number: one that landed late still applies
                 try:
                     for statement in migration.statements(self.json_type):
                         cur.execute(statement)
@@ -190,12 +191,12 @@ class Store:
             cur.execute("UPDATE sessions SET summary = ? WHERE session_id = ?", [summary, session_id])
 
     def list_sessions(self, *, component_id: str | None = None, user_id: str | None = None,
-                      limit: int = 1000) -> list[SessionRecord]:
-        """Sessions, most recently updated first."""
-        where, params = _filters(component_id=component_id, user_id=user_id)
+                      session_type: str | None = None, limit: int = 1000, offset: int = 0) -> list[SessionRecord]:
+        """Sessions, most recently updated first (``offset`` pages through them)."""
+        where, params = _filters(component_id=component_id, user_id=user_id, session_type=session_type)
         with self.transaction() as cur:
             cur.execute(f"SELECT {', '.join(_SESSION_COLUMNS)} FROM sessions{where} "
-                        f"ORDER BY updated_at DESC LIMIT {int(limit)}", params)
+                        f"ORDER BY updated_at DESC, session_id LIMIT {int(limit)} OFFSET {int(offset)}", params)
             records = [SessionRecord(**dict(zip(_SESSION_COLUMNS, row))) for row in cur.fetchall()]
         for record in records:
             record.state = from_json(record.state) or {}
@@ -457,18 +458,20 @@ class Store:
         return [decode(row) for row in reversed(rows)]
 
     def list_runs(self, *, session_id: str | None = None, user_id: str | None = None,
-                  limit: int = 1000) -> list[RunRecord]:
-        """Runs, newest first."""
+                  limit: int = 1000, offset: int = 0, oldest_first: bool = False) -> list[RunRecord]:
+        """Runs, newest first (or oldest first); ``offset`` pages through them."""
         where, params = _filters(session_id=session_id, user_id=user_id)
+        order = "ASC" if oldest_first else "DESC"
         with self.transaction() as cur:
-            cur.execute(f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs{where} ORDER BY created_at DESC "
-                        f"LIMIT {int(limit)}", params)
+            cur.execute(f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs{where} ORDER BY created_at {order}, run_id "
+                        f"{order} LIMIT {int(limit)} OFFSET {int(offset)}", params)
             return [_run_record(row) for row in cur.fetchall()]
 
-    def get_events(self, run_id: str) -> list[dict[str, Any]]:
-        """The run's events in order, as dicts (``payload`` decoded)."""
+    def get_events(self, run_id: str, *, from_seq: int = 0) -> list[dict[str, Any]]:
+        """The run's events in order (from row ``from_seq`` on), as dicts (``payload`` decoded)."""
         with self.transaction() as cur:
-            cur.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE run_id = ? ORDER BY seq", [run_id])
+            cur.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE run_id = ? AND seq >= ? ORDER BY seq",
+                        [run_id, from_seq])
             rows = cur.fetchall()
         return [{**dict(zip(EVENT_COLUMNS, row)), "payload": from_json(row[6])} for row in rows]
 

@@ -194,6 +194,10 @@ class Team:
     def continue_run(self, run: Any, requirements: Any = None, **kwargs: Any) -> Any:
         return self.leader.continue_run(run, requirements, **kwargs)
 
+    def acontinue_run(self, run: Any, requirements: Any = None, **kwargs: Any) -> Any:
+        """``continue_run`` for async code; see ``Agent.acontinue_run``."""
+        return self.leader.acontinue_run(run, requirements, **kwargs)
+
     def print_response(self, input: Any = None, **kwargs: Any) -> Any:
         """Run and print the team's answer (see ``Agent.print_response``); with
         ``show_members_responses`` each member's answer is printed too."""

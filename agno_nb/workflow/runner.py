@@ -17,8 +17,8 @@ from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, AsyncIterator
 
 from ..errors import AgnoNBError
-from ..run_events import (Event, RunCompleted, RunContinued, RunError, RunPaused, RunRef, RunStarted, RunStatus,
-                          new_span_id)
+from ..run_events import (Event, RunCancelled, RunCompleted, RunContinued, RunError, RunPaused, RunRef, RunStarted,
+                          RunStatus, new_span_id)
 from ..tools.function import serialize_result
 from .events import ConditionEvaluated, LoopIteration, RouterSelected, StepCompleted, StepRetrying, StepStarted
 from .steps import Condition, Loop, Parallel, Router, Step, StepInput, StepOutput, Steps, call_maybe_async
@@ -101,7 +101,11 @@ async def run_workflow(run: WorkflowRun, resumed: bool = False) -> AsyncIterator
                 break
         yield RunCompleted(ref, span, run.parent_span, run.last_content,
                            RunStatus.COMPLETED, "stopped early by a step" if run.stopped else None, [], run.state)
-    except asyncio.CancelledError:
+    except asyncio.CancelledError as cancel:
+        # As an agent run does: the stream ends with the cancellation (and its reason), then it proceeds.
+        from ..agent.loop import cancel_reason
+
+        yield RunCancelled(ref, span, run.parent_span, cancel_reason(cancel))
         raise
     except Exception as exc:
         yield RunError(ref, span, run.parent_span, exc, [])
