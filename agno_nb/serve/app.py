@@ -59,6 +59,7 @@ def create_app(
     settings: ServeSettings | None = None,
     name: str = "agno_nb",
     routes: Iterable[RouteProvider] = (),
+    mcp: bool = False,
 ) -> FastAPI:
     """A FastAPI app serving these components.
 
@@ -71,6 +72,8 @@ def create_app(
             ``False`` turns auth off (loopback only, unless ``settings.insecure_no_auth``).
         settings: limits and switches; default ``ServeSettings.from_env()``.
         routes: extra route providers (see ``agno_nb.serve.extensions``).
+        mcp: also serve every component as an MCP tool at ``/mcp`` (streamable HTTP, behind the same
+            auth; each call needs the component's run scope). Needs ``agno_nb[mcp]``.
     """
     settings = settings or ServeSettings.from_env()
     components = Components(agents, teams, workflows)
@@ -87,7 +90,9 @@ def create_app(
         auth = Auth(api_keys=True)
     if auth is not None:
         auth.bind(store, settings.api_key_cache_ttl)
-    extras = {"knowledge": list(knowledge or ())}
+    extras: dict[str, Any] = {"knowledge": list(knowledge or ()), "mcp": mcp}
+    if mcp:
+        import agno_nb.mcp_server.mount  # noqa: F401  (registers the /mcp routes)
     for key, value in extras.items():
         if value and claims(key) is None:
             raise ConfigurationError(

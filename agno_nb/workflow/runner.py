@@ -226,9 +226,16 @@ async def _call_function(fn: Any, step_input: StepInput) -> Any:
     if inspect.isasyncgenfunction(fn):
         chunks = [c async for c in fn(step_input)]
         return _join(chunks)
-    if inspect.isgeneratorfunction(fn):
-        return _join(list(fn(step_input)))
-    return await call_maybe_async(fn, step_input)
+    if inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None)):
+        return await fn(step_input)
+    from .._sync import may_block_loop, run_in_thread
+
+    if may_block_loop():
+        return _join(list(fn(step_input))) if inspect.isgeneratorfunction(fn) else await call_maybe_async(fn, step_input)
+    # a sync step on a shared loop (a served replica, a notebook) runs on a thread: other runs go on
+    result = await run_in_thread(lambda: _join(list(fn(step_input))) if inspect.isgeneratorfunction(fn)
+                                 else fn(step_input))
+    return await result if inspect.isawaitable(result) else result
 
 
 def _join(chunks: list[Any]) -> Any:
