@@ -563,12 +563,10 @@ def test_automatic_memories_run_in_the_background(store):
     agent = Agent(model=m, db=store, enable_user_memories=True, memory_manager=MemoryManager(model=mm),
                   background_memory=True)
     assert "update_user_memory" not in agent.functions  # automatic mode gives the model no memory tool
-    started = time.perf_counter()
     out = agent.run("I drink green tea every morning.", session_id="s1", user_id="ada")
-    elapsed = time.perf_counter() - started
     assert out.ok and out.content == "Lovely."
-    assert elapsed < 0.4 and out.metrics.duration < 0.4  # the run did not wait for the 0.5 s manager
-    assert store.list_memories("ada") == []  # not yet: the manager is still thinking
+    # the run did not wait for the (0.5 s) manager: it is still thinking, nothing is stored yet
+    assert background.pending() >= 1 and store.list_memories("ada") == []
     background.wait()
     assert [x.memory for x in store.list_memories("ada")] == ["Ada drinks green tea"]
     assert convo(mrec.calls[0]["messages"]) == [("user", "The user said:\nI drink green tea every morning.")]
@@ -585,10 +583,8 @@ async def test_automatic_memories_do_not_block_arun(store):
     m, _ = model(text("Impressive."))
     agent = Agent(model=m, db=store, enable_user_memories=True, memory_manager=MemoryManager(model=mm),
                   background_memory=True)
-    started = time.perf_counter()
     out = await agent.arun("I run marathons.", session_id="s1", user_id="ada")
-    assert time.perf_counter() - started < 0.4 and out.ok
-    assert background.pending() >= 1
+    assert out.ok and background.pending() >= 1 and store.list_memories("ada") == []
     background.wait()
     assert [x.memory for x in store.list_memories("ada")] == ["Ada runs marathons"]
 

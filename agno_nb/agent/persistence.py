@@ -19,6 +19,7 @@ from ..memory.manager import memories_prompt, search_memories
 from ..memory.summary import summary_prompt
 from ..storage.access import check_session_access
 from ..storage.recorder import RunRecorder
+from ..storage.run_writes import RunWrite
 from ..storage.records import RunRecord, SessionRecord
 
 if TYPE_CHECKING:
@@ -120,32 +121,34 @@ async def save_run(agent: "Agent", plan: "RunPlan", out: RunOutput) -> None:
         paused.metrics = out.metrics.to_dict()
         paused.created_at = run.created_at
 
-    def write(rows: list[tuple], on_record: bool) -> None:
+    def build(rows: list[tuple], on_record: bool) -> RunWrite:
+        approval = None
         if paused is not None:
             paused.event_count = recorder.next_seq
-        store.save_run(run, rows, None if nested else session, replace=on_record or continuing,
-                       count_run=not continuing, state_base=None if nested else plan.state_base)
-        if paused is not None:
-            store.save_approval(out.run_id, session_id=ctx.session_id, user_id=ctx.user_id,
-                                component_id=agent.id, requirements=[r.to_dict() for r in out.requirements],
-                                state=paused.to_dict())
-        elif continuing:
-            store.delete_approval(out.run_id)
+            approval = dict(session_id=ctx.session_id, user_id=ctx.user_id, component_id=agent.id,
+                            requirements=[r.to_dict() for r in out.requirements], state=paused.to_dict())
+        return RunWrite(run, rows, None if nested else session, replace=on_record or continuing,
+                        count_run=not continuing, state_base=None if nested else plan.state_base,
+                        approval=approval, delete_approval=continuing and paused is None)
 
-    if await finish_recording(recorder, write, out, plan.ref):
+    if await finish_recording(recorder, build, out, plan.ref):
         if status == RunStatus.COMPLETED:
             await _after_run(agent, plan, store, own_messages, previous)
 
 
-async def finish_recording(recorder: RunRecorder, write: Any, out: RunOutput, ref: Any) -> bool:
-    """The final write, retried over transient store errors (a locked DuckDB file, a PostgreSQL restart).
-    On failure the output records it and keeps a way to try again; returns whether the run was saved."""
+async def finish_recording(recorder: RunRecorder, build: Any, out: RunOutput, ref: Any) -> bool:
+    """The final write, through the store's group committer, retried over transient store errors (a
+    locked DuckDB file, a PostgreSQL restart). On failure the output records it and keeps a way to try
+    again; returns whether the run was saved."""
     from ..run_events import RunSaveFailed
     from ..storage.base import StoreConnectionError, StoreLockedError
 
+    rows, on_record = recorder.seal()
+    write = build(rows, on_record)
+    store = recorder.store
     for delay in (0.05, 0.3, 1.0, None):
         try:
-            await asyncio.to_thread(recorder.finish, write)
+            await asyncio.wrap_future(store.commit(write))
             out.saved = True
             return True
         except (StoreConnectionError, StoreLockedError) as exc:
@@ -159,7 +162,7 @@ async def finish_recording(recorder: RunRecorder, write: Any, out: RunOutput, re
     _log.warning("agno_nb: run %s finished but was NOT saved: %s (out.retry_save() tries again)", out.run_id, error)
     out.saved = False
     out.storage_error = error
-    out._retry_save = lambda: recorder.finish(write)
+    out._retry_save = lambda: store.commit(write).result()
     out.apply(RunSaveFailed(ref, error))
     return False
 

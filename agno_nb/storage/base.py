@@ -10,6 +10,7 @@ what the first did, and history is the last N runs' rows, never the whole sessio
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import json
 import threading
@@ -21,6 +22,7 @@ from ..jsonsafe import dumps
 from .liveness import claim_alive, effective_status, owner_token
 from .records import MemoryRecord, RunRecord, SessionRecord, from_json, to_json
 from .schema import MIGRATIONS, SCHEMA_VERSION, TABLES
+from .run_writes import GroupCommitter, RunWrite, write_runs
 from .session_cache import SessionCache
 
 if TYPE_CHECKING:
@@ -75,14 +77,16 @@ class Store:
     flush_interval = 0.25
     #: how a dialect locks a row it reads in order to update it (PostgreSQL: ``FOR UPDATE``)
     for_update = ""
-    #: SQL for ``sessions.recent_runs`` with one more run id (``?``), keeping the last ``RECENT_RUNS``
-    append_recent = (f"list_slice(list_append(COALESCE(sessions.recent_runs, []::VARCHAR[]), ?), "
-                     f"-{RECENT_RUNS}, -1)")
+    #: SQL for ``sessions.recent_runs`` with the upserted row's run ids (``excluded.recent_runs``, or
+    #: none) appended, keeping the last ``RECENT_RUNS``
+    append_recent = (f"list_slice(list_concat(COALESCE(sessions.recent_runs, []::VARCHAR[]), "
+                     f"COALESCE(excluded.recent_runs, []::VARCHAR[])), -{RECENT_RUNS}, -1)")
     #: a short description for messages (path or DSN without password)
     location = ""
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
+        self._committer: GroupCommitter | None = None
         #: sessions kept between runs (``session_cache``); only stores with one writer process use one
         self.session_cache: SessionCache | None = None
 
@@ -277,35 +281,33 @@ class Store:
         it) makes the state update a per-key merge: only the keys this run changed are written, so
         overlapping runs of one session do not undo each other's updates.
         """
-        row = self._run_row(run)
-        insert = f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}) VALUES ({', '.join('?' * len(_RUN_COLUMNS))})"
-        written = recent = None
+        self.save_run_writes([RunWrite(run, events, session, replace=replace, count_run=count_run,
+                                       state_base=state_base)])
+
+    def save_run_writes(self, writes: list[RunWrite]) -> None:
+        """Several runs' final saves in one transaction (see ``run_writes``)."""
         with self._keeping_cache(), self.transaction() as cur:
-            if replace:
-                cur.execute(insert + " ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, "
-                            "input = excluded.input, content = excluded.content, messages = excluded.messages, "
-                            "metrics = excluded.metrics, error = excluded.error, updated_at = excluded.updated_at, "
-                            "heartbeat_at = excluded.heartbeat_at", row)
-                if events:  # a re-save of the same events replaces them instead of doubling them
-                    cur.execute("DELETE FROM events WHERE run_id = ? AND seq >= ?",
-                                [run.run_id, min(e[1] for e in events)])
-            else:
-                cur.execute(insert, row)
-            if events:
-                self._insert_rows(cur, "events", EVENT_COLUMNS, events)
-            if session is not None:
-                recent = run.run_id if run.status == "completed" and run.parent_run_id is None else None
-                written = self._touch_session(cur, session, 1 if count_run else 0, state_base, recent)
-        if session is not None and self.session_cache is not None:
-            self.session_cache.saved(session.session_id, written, session.updated_at, 1 if count_run else 0,
-                                     tuple(row) if recent is not None else None)
+            written = write_runs(self, cur, writes)
+        if self.session_cache is not None:
+            for write, state_json in written:
+                recent = write.recent
+                self.session_cache.saved(write.session.session_id, state_json, write.session.updated_at,  # type: ignore[union-attr]
+                                         1 if write.count_run else 0, tuple(write.row()) if recent else None)
+
+    def commit(self, write: RunWrite) -> "concurrent.futures.Future[None]":
+        """Save a run through the store's group committer (shared with other runs finishing now); the
+        future is done when the run is durably written."""
+        committer = self._committer
+        if committer is None:
+            with self._lock:
+                if self._committer is None:
+                    self._committer = GroupCommitter(self)
+                committer = self._committer
+        return committer.submit(write)
 
     @staticmethod
     def _run_row(run: RunRecord) -> list[Any]:
-        return [run.run_id, run.session_id, run.parent_run_id, run.component_type, run.component_id,
-                run.component_name, run.user_id, run.status, to_json(run.input), to_json(run.content),
-                to_json(run.messages), to_json(run.metrics), run.error, run.created_at, run.updated_at,
-                run.owner, run.heartbeat_at]
+        return RunWrite(run).row()
 
     def record_run_start(self, run: RunRecord, events: list[tuple] = (),
                          session: SessionRecord | None = None) -> None:
@@ -359,43 +361,6 @@ class Store:
             "ON CONFLICT (session_id) DO NOTHING",
             [s.session_id, s.session_type, s.component_id, s.user_id, s.name, to_json(s.state), s.summary,
              s.created_at, s.updated_at])
-
-    def _touch_session(self, cur: Any, s: SessionRecord, runs: int, state_base: dict[str, str] | None,
-                       recent: str | None = None) -> str | None:
-        """Update the session after a run, or create it, in one statement when its state is untouched (the
-        common case); race-free between processes (a new session's first runs from several replicas are
-        all counted). ``recent``: a completed run to add to the session's recent runs. Returns the state
-        JSON it wrote, or ``None`` when the stored state was left as it was."""
-        state = s.state
-        merge = False
-        if state_base is not None:
-            changed = {k: v for k, v in state.items() if dumps(v) != state_base.get(k)}
-            removed = [k for k in state_base if k not in state]
-            merge = bool(changed or removed)
-        sets = "updated_at = excluded.updated_at, run_count = sessions.run_count + excluded.run_count"
-        params: list[Any] = []
-        if recent is not None:
-            sets += f", recent_runs = {self.append_recent}"
-            params.append(recent)
-        if merge:
-            cur.execute(f"SELECT state FROM sessions WHERE session_id = ?{self.for_update}", [s.session_id])
-            rows = cur.fetchall()
-            if rows:  # another run may have changed other keys since this one started: keep those
-                current = from_json(rows[0][0]) or {}
-                current.update(changed)
-                for key in removed:
-                    current.pop(key, None)
-                state = current
-        if state_base is None or merge:
-            sets += ", state = excluded.state"
-        state_json = to_json(state)
-        cur.execute(
-            "INSERT INTO sessions (session_id, session_type, component_id, user_id, name, state, summary, "
-            "created_at, updated_at, run_count, recent_runs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            f"ON CONFLICT (session_id) DO UPDATE SET {sets}",
-            [s.session_id, s.session_type, s.component_id, s.user_id, s.name, state_json, s.summary,
-             s.created_at, s.updated_at, runs, [recent] if recent is not None else None, *params])
-        return state_json if state_base is None or merge else None
 
     #: batches up to this size go in one multi-row INSERT; larger ones take the dialect's bulk path
     small_batch = 200
@@ -511,11 +476,16 @@ class Store:
     def save_approval(self, run_id: str, *, session_id: str | None, user_id: str | None,
                       component_id: str | None, requirements: Any, state: Any) -> None:
         with self.transaction() as cur:
-            cur.execute(f"INSERT INTO approvals ({', '.join(_APPROVAL_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL) "
-                        "ON CONFLICT (run_id) DO UPDATE SET requirements = excluded.requirements, "
-                        "state = excluded.state, claimed_by = NULL, claimed_at = NULL",
-                        [run_id, session_id, user_id, component_id, to_json(requirements), to_json(state),
-                         time.time()])
+            self._save_approval(cur, run_id, session_id=session_id, user_id=user_id, component_id=component_id,
+                                requirements=requirements, state=state)
+
+    def _save_approval(self, cur: Any, run_id: str, *, session_id: str | None, user_id: str | None,
+                       component_id: str | None, requirements: Any, state: Any) -> None:
+        cur.execute(f"INSERT INTO approvals ({', '.join(_APPROVAL_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL) "
+                    "ON CONFLICT (run_id) DO UPDATE SET requirements = excluded.requirements, "
+                    "state = excluded.state, claimed_by = NULL, claimed_at = NULL",
+                    [run_id, session_id, user_id, component_id, to_json(requirements), to_json(state),
+                     time.time()])
 
     def get_approval(self, run_id: str) -> dict[str, Any] | None:
         """The approval row of a paused run (what it waits for, and its state), or ``None``."""

@@ -157,8 +157,9 @@ class PostgresStore(Store):
 
     json_type = "JSONB"
     for_update = " FOR UPDATE"
-    append_recent = (f"(COALESCE(sessions.recent_runs, ARRAY[]::text[]) || ?::text)"
-                     f"[GREATEST(1, COALESCE(cardinality(sessions.recent_runs), 0) + 2 - {RECENT_RUNS}):]")
+    append_recent = ("(COALESCE(sessions.recent_runs, ARRAY[]::text[]) || COALESCE(excluded.recent_runs, "
+                     "ARRAY[]::text[]))[GREATEST(1, COALESCE(cardinality(sessions.recent_runs), 0) + "
+                     f"COALESCE(cardinality(excluded.recent_runs), 0) + 1 - {RECENT_RUNS}):]")
 
     def __init__(self, dsn: str, *, schema: str = "agno", connect_timeout: float = 5.0,
                  pool_min: int = 1, pool_max: int | None = None, pool_timeout: float = 30.0):

@@ -113,23 +113,14 @@ class RunRecorder:
         """Hand the run to the background writer (its start row, batches, heartbeats)."""
         _writer.add(self)
 
-    def finish(self, write: Callable[[list[tuple], bool], None]) -> None:
-        """The final write (blocking; call it off the event loop): ``write(remaining_rows, on_record)``.
-
-        ``write`` stores the final run row with the remaining events in one transaction; ``on_record``
-        says whether the run row is already in the store (then it is updated in place). Raises what the
-        store raises; the caller retries.
-        """
+    def seal(self) -> tuple[list[tuple], bool]:
+        """The run ended: stop writing in the background and hand over the rows not yet stored, and whether
+        the run row is already in the store (then the final write updates it in place)."""
         _writer.remove(self)
-        with self._write_lock:
+        with self._write_lock:  # waits for a background write of this run in progress, if any
             rows = self._take_rows()
-            try:
-                write(rows, self.on_record)
-            except BaseException:
-                with self._lock:  # keep them for a retry
-                    self._flushed -= len(rows)
-                raise
             self.finished = True
+        return rows, self.on_record
 
     def flush(self, extra: Callable[[Any], None] | None = None) -> None:
         """Write the run row (``running``) and the events so far now, with ``extra(store)`` after them

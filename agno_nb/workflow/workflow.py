@@ -154,19 +154,20 @@ class Workflow:
         session = SessionRecord(run.ref.session_id, "workflow", self.id, run.ref.user_id, state=run.state)
         nested = run.parent_span is not None  # a nested workflow's session row is its parent's to write
 
-        def write(rows: list[tuple], on_record: bool) -> None:
-            run.store.save_run(record, rows, None if nested else session, replace=True, count_run=count,
-                               state_base=None if nested else run.state_base)
+        def build(rows: list[tuple], on_record: bool) -> Any:
+            from ..storage.run_writes import RunWrite
+
+            approval = None
             if status == RunStatus.PAUSED and out.paused is not None:
                 out.paused.event_count = recorder.next_seq
-                run.store.save_approval(run.ref.run_id, session_id=run.ref.session_id, user_id=run.ref.user_id,
-                                        component_id=self.id, requirements=[r.to_dict() for r in out.requirements],
-                                        state=out.paused.to_dict())
-            elif resumed:
-                run.store.delete_approval(run.ref.run_id)
+                approval = dict(session_id=run.ref.session_id, user_id=run.ref.user_id, component_id=self.id,
+                                requirements=[r.to_dict() for r in out.requirements], state=out.paused.to_dict())
+            return RunWrite(record, rows, None if nested else session, replace=True, count_run=count,
+                            state_base=None if nested else run.state_base, approval=approval,
+                            delete_approval=resumed and approval is None)
 
         before = len(out.events)
-        await finish_recording(recorder, write, out, run.ref)
+        await finish_recording(recorder, build, out, run.ref)
         if run.observers:
             for event in out.events[before:]:
                 notify(run.observers, event)
