@@ -13,7 +13,7 @@ import os
 import threading
 from typing import Any
 
-__all__ = ["notebook_store_path", "open_shared", "summary", "run_trace", "LOCK_TIMEOUT"]
+__all__ = ["notebook_store_path", "open_shared", "summary", "pending_approvals", "run_trace", "LOCK_TIMEOUT"]
 
 #: how long a read waits for the kernel (or another sharing process) to hand the file over
 LOCK_TIMEOUT = 4.0
@@ -64,13 +64,23 @@ def summary(path: str) -> dict[str, Any]:
                             "input, content, metrics, error, created_at, updated_at, owner, heartbeat_at FROM runs "
                             f"WHERE parent_run_id IS NULL ORDER BY created_at DESC LIMIT {_RUNS}")
                 runs = [_run(dict(zip(_RUN, row))) for row in cur.fetchall()]
-                cur.execute("SELECT a.run_id, a.session_id, a.user_id, a.component_id, a.requirements, a.created_at, "
-                            "a.claimed_by, r.component_name, r.component_type, r.input FROM approvals a "
-                            "LEFT JOIN runs r ON r.run_id = a.run_id ORDER BY a.created_at DESC")
-                approvals = [_approval(dict(zip(_APPROVAL, row))) for row in cur.fetchall()]
+                approvals = _approvals(cur)
         finally:
             store.close()
     return {"store": path, "exists": True, "sessions": sessions, "runs": runs, "approvals": approvals}
+
+
+def pending_approvals(store: Any) -> list[dict[str, Any]]:
+    """Every paused run waiting for a decision in ``store`` (newest first), with what each call needs."""
+    with store.transaction() as cur:
+        return _approvals(cur)
+
+
+def _approvals(cur: Any) -> list[dict[str, Any]]:
+    cur.execute("SELECT a.run_id, a.session_id, a.user_id, a.component_id, a.requirements, a.created_at, "
+                "a.claimed_by, r.component_name, r.component_type, r.input FROM approvals a "
+                "LEFT JOIN runs r ON r.run_id = a.run_id ORDER BY a.created_at DESC")
+    return [_approval(dict(zip(_APPROVAL, row))) for row in cur.fetchall()]
 
 
 def run_trace(path: str, run_id: str) -> dict[str, Any]:

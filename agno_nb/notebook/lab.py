@@ -89,9 +89,11 @@ class LabChannel:
 
         store = default_store()
         location = getattr(store, "path", None) if store is not None else None
-        state = {"type": "state", "protocol": PROTOCOL, "components": components(self.ipython.user_ns),
+        found = components(self.ipython.user_ns)
+        state = {"type": "state", "protocol": PROTOCOL, "components": found,
                  "store": os.path.abspath(location) if location and location != ":memory:" else None,
-                 "store_kind": type(store).__name__ if store is not None else None, "pid": os.getpid()}
+                 "store_kind": type(store).__name__ if store is not None else None, "pid": os.getpid(),
+                 **approvals(self.ipython.user_ns, store)}
         self._last_state = state
         return state
 
@@ -192,6 +194,33 @@ def _describe(name: str, value: Any) -> dict[str, Any]:
     store = value.store() if hasattr(value, "store") else None
     item["store"] = getattr(store, "location", None) if store is not None else None
     return item
+
+
+def approvals(namespace: dict[str, Any], default: Any) -> dict[str, Any]:
+    """The paused runs waiting in the stores this kernel uses (its default store and its components' own),
+    read through the kernel's own connections: a store an agent holds (``db=DuckDBStore(...)``) is
+    locked to every other process, the Jupyter server included."""
+    from ..labserver.store_view import pending_approvals
+
+    stores = {id(default): default} if default is not None else {}
+    for value in list(namespace.values()):
+        if hasattr(value, "continue_run") and hasattr(value, "store") and not isinstance(value, type):
+            try:
+                store = value.store()
+            except Exception:
+                continue
+            if store is not None:
+                stores.setdefault(id(store), store)
+    waiting, problems = [], []
+    for store in stores.values():
+        try:
+            rows = pending_approvals(store)
+        except Exception as exc:  # a store that cannot be read now: said once, the others still listed
+            problems.append(f"{getattr(store, 'path', type(store).__name__)}: {_one_line(exc)}")
+            continue
+        location = getattr(store, "path", None)  # DuckDB files only: a PostgreSQL DSN never goes to the page
+        waiting += [{**row, "store": location} for row in rows]
+    return {"approvals": waiting, "approval_errors": problems}
 
 
 # ------------------------------------------------------------------------------- decisions

@@ -13,6 +13,8 @@ import { JSONObject } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { ApprovalRow } from './api';
+
 export const TARGET = 'agno_nb';
 
 export interface ComponentInfo {
@@ -37,6 +39,9 @@ export interface KernelState {
   store: string | null;
   store_kind: string | null;
   pid: number;
+  /** paused runs in the stores the kernel uses (read through its own connections) */
+  approvals?: ApprovalRow[];
+  approval_errors?: string[];
 }
 
 export interface Decision {
@@ -93,6 +98,11 @@ export class KernelChannel implements IDisposable {
 
   get kernelId(): string {
     return this.kernel.id;
+  }
+
+  /** Ask the kernel for its state again (answered when it is idle). */
+  hello(): void {
+    this.comm?.send({ type: 'hello' });
   }
 
   /** Send decisions on a paused run; resolves when the kernel has continued it (or said why not). */

@@ -186,12 +186,14 @@ export class AgnoSidebar extends Widget {
 
   private onState(_: KernelChannel, state: KernelState | null): void {
     this.renderKernel();
+    this.renderApprovals(this.lastSummary?.approvals ?? []);
     if (state) {
       void this.refresh();
     }
   }
 
   private onRun(): void {
+    this.channel?.hello(); // its paused runs changed
     void this.refresh();
   }
 
@@ -236,7 +238,7 @@ export class AgnoSidebar extends Widget {
       if (this.lastSummary && error instanceof ApiError && error.locked) {
         return; // keep showing the last list under the message
       }
-      this.approvalsBox.replaceChildren();
+      this.renderApprovals([]);
       this.runsBox.replaceChildren();
       this.sessionsBox.replaceChildren();
     }
@@ -380,7 +382,15 @@ export class AgnoSidebar extends Widget {
 
   private approvalsSignature = '';
 
-  private renderApprovals(approvals: ApprovalRow[]): void {
+  /** Paused runs from the notebook's store (server) and from the kernel's stores (comm), once each. */
+  private renderApprovals(fromStore: ApprovalRow[]): void {
+    const byRun = new Map<string, ApprovalRow>();
+    for (const row of [...(this.channel?.state?.approvals ?? []), ...fromStore]) {
+      if (!byRun.has(row.run_id)) {
+        byRun.set(row.run_id, row);
+      }
+    }
+    const approvals = [...byRun.values()].sort((a, b) => b.created_at - a.created_at);
     // unchanged: keep the list as it is, with whatever the reader is typing in it
     const signature = JSON.stringify([!!this.channel?.state, approvals.map(a => [a.run_id, a.claimed_by,
       a.requirements.map(r => r.tool_call_id)])]);
@@ -390,6 +400,9 @@ export class AgnoSidebar extends Widget {
     this.approvalsSignature = signature;
     const box = this.approvalsBox;
     box.replaceChildren(el('h3', '', `Waiting for you${approvals.length ? ` (${approvals.length})` : ''}`));
+    for (const problem of this.channel?.state?.approval_errors ?? []) {
+      box.append(el('div', 'agno-small', `Could not read paused runs of ${problem}`));
+    }
     if (!approvals.length) {
       box.append(el('div', 'agno-small', 'No paused runs.'));
       return;

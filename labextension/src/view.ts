@@ -8,7 +8,7 @@
  * All text goes in through `textContent`; the answer's Markdown goes through JupyterLab's sanitizer.
  */
 
-import { bar, axisEnd, countFlags, flagged, readTrace, search, visibleRows, Row, Span, Trace } from './model';
+import { allSpans, bar, axisEnd, countFlags, flagged, readTrace, search, visibleRows, Row, Span, Trace } from './model';
 import { callArguments, cost, count, fold, preview, pretty, seconds, statusLabel, ticks } from './format';
 
 /** Renders the answer's Markdown into an element (JupyterLab's parser and sanitizer), if available. */
@@ -17,6 +17,9 @@ export type MarkdownRenderer = (text: string, into: HTMLElement) => void;
 export interface TraceViewOptions {
   markdown?: MarkdownRenderer;
 }
+
+/** Spans from which the search box and the tree buttons are shown. */
+const SEARCH_FROM = 6;
 
 const ICONS: Record<string, string> = {
   run: '▶', model: '◆', tool: '⚙', reasoning: '✎', guardrail: '⛔', validation: '⚠', member: '👤',
@@ -222,6 +225,8 @@ export class TraceView {
     const query = this.searchBox.value.trim();
     const found = query ? search(trace.root, query) : null;
     const rows = visibleRows(trace.root, this.collapsed, found?.shown);
+    // a trace of a few spans reads at a glance: no search box or tree buttons
+    this.toolbar.hidden = !query && allSpans(trace.root).length < SEARCH_FROM;
     const end = axisEnd(trace);
     this.renderAxis(end, trace);
     this.searchInfo.textContent = found
@@ -433,7 +438,8 @@ function rowSummary(span: Span): string {
       return parts.join(', ');
     }
     case 'tool':
-      return `(${callArguments(a.arguments, 80)})` + (a.decision ? ` · ${a.decision}` : '') +
+      return `(${callArguments(a.arguments, 80)})` +
+        (a.decision ? ` · ${a.decision}${a.decision === 'rejected' && a.reason ? `: ${preview(a.reason, 80)}` : ''}` : '') +
         (a.cached ? ' · cached' : '') + (a.error ? ` · ${preview(a.error, 60)}` : '');
     case 'member':
       return preview(a.input, 80);
