@@ -19,7 +19,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, TypeVar
 
 T = TypeVar("T")
 
-__all__ = ["run_sync", "iterate_sync", "run_in_thread", "on_background_loop", "RunInterrupted"]
+__all__ = ["run_sync", "iterate_sync", "run_in_thread", "on_background_loop", "may_block_loop", "RunInterrupted"]
 
 #: how long an interrupted run gets to wind down (emit RunCancelled, write its row) before the caller
 #: gets control back; a second interrupt gives it back at once
@@ -157,6 +157,14 @@ async def _tracked(awaitable: Awaitable[T], tasks: list[asyncio.Task]) -> T:
 def on_background_loop() -> bool:
     """Whether the caller runs on the background loop (work started from a notebook cell)."""
     return _background is not None and _running_loop() is _background
+
+
+def may_block_loop() -> bool:
+    """Whether sync work may run inline on the running loop: only on the private loop of a sync ``run()``
+    in a script, where nothing else shares the loop. Anywhere else (a notebook's background loop, an async
+    app, a served replica handling many requests) a blocking call would stall every other run on it."""
+    running = _running_loop()
+    return running is not None and running is getattr(_local, "loop", None)
 
 
 # ------------------------------------------------------------------------------ daemon worker threads

@@ -1,6 +1,8 @@
 """The ``agno-nb`` command.
 
     agno-nb run notebooks/quickstart.ipynb     # execute a notebook, print each cell's output
+    agno-nb serve myapp:app --port 7777        # serve agents over HTTP (see agno_nb.serve.cli)
+    agno-nb keys create --user ana --scope agents:*:run
 """
 
 from __future__ import annotations
@@ -63,7 +65,15 @@ def main(argv: list[str] | None = None) -> int:
     mcp = commands.add_parser("mcp", help="serve a module's agents, teams and workflows as MCP tools over stdio")
     mcp.add_argument("target", help="a .py file or importable module (notebooks: after agno-nb export)")
     mcp.add_argument("--name", help="the server name clients see (default: the module's name)")
+    from .serve.cli import add_keys_parser, add_serve_parser
+
+    add_serve_parser(commands)
+    add_keys_parser(commands)
     args = parser.parse_args(argv)
+    if args.command in ("serve", "keys"):
+        from .serve.cli import keys_command, serve_command
+
+        return serve_command(args) if args.command == "serve" else keys_command(args)
     if args.command == "mcp":
         from .mcp_server.cli import serve_stdio
 

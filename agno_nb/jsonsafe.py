@@ -35,6 +35,7 @@ __all__ = ["dumps", "to_jsonable", "MAX_DEPTH"]
 
 MAX_DEPTH = 100
 _BAD_CHARS = re.compile("[\ud800-\udfff\x00]")
+_NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
 _CIRCULAR = "[circular reference]"
 _TOO_DEEP = "[nested too deep]"
 
@@ -50,8 +51,8 @@ def dumps(value: Any) -> str:
 
 def _clean(text: str) -> str:
     # "\u0000" is how json.dumps writes NUL; lone surrogates come through raw with ensure_ascii=False.
-    if "\\u0000" in text:
-        text = text.replace("\\u0000", "\ufffd")
+    if "\\u0000" in text:  # the escape itself, not a text that spells it (an even run of backslashes before)
+        text = _NUL_ESCAPE.sub(lambda m: m.group(1) + "\ufffd", text)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 if TYPE_CHECKING:
     from .run_events import Event, ReasoningStep, RunRef
 
-__all__ = ["RunStatus", "RunMetrics", "ToolExecution", "RunOutput", "register_display"]
+__all__ = ["RunStatus", "RunMetrics", "ToolExecution", "RunOutput", "Message", "register_display"]
 
 #: how a ``RunOutput`` shows itself in a notebook; filled from the floors above (this floor knows no
 #: notebook): each renderer returns a MIME bundle, or ``None`` to let the next one try
@@ -33,6 +33,26 @@ class RunStatus:
     PAUSED = "paused"
     #: a guardrail stopped the run; nothing of the blocked input or output got through
     BLOCKED = "blocked"
+    #: the process running it died before it ended (read from the store; ``Workflow.resume`` goes on)
+    INTERRUPTED = "interrupted"
+
+    # Agno's spellings (its enum members are lower case); a guardrail trip is ``blocked`` here, not ``error``
+    running, completed, error, cancelled, paused, blocked = RUNNING, COMPLETED, ERROR, CANCELLED, PAUSED, BLOCKED
+    pending = RUNNING
+
+
+class Message(dict):
+    """A chat message: the dict providers take, that also reads like Agno's objects (``m.role``)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            if name in ("content", "name", "tool_calls", "tool_call_id", "reasoning_content"):
+                return None
+            raise AttributeError(name) from None
 
 
 class RunMetrics:
@@ -91,7 +111,8 @@ class RunOutput:
     """
 
     __slots__ = ("run_id", "session_id", "agent_name", "agent_id", "model", "content",
-                 "reasoning_content", "reasoning_steps", "messages", "tools", "status", "status_reason", "error",
+                 "reasoning_content", "reasoning_steps", "_messages", "_message_view", "tools", "status", "status_reason",
+                 "error",
                  "metrics", "events", "session_state", "requirements", "paused", "storage_error", "saved",
                  "_retry_save", "_tools_by_id", "_t0", "__weakref__")
 
@@ -104,7 +125,8 @@ class RunOutput:
         self.content: Any = None
         self.reasoning_content: str | None = None
         self.reasoning_steps: list[ReasoningStep] = []
-        self.messages: list[dict] = []
+        self._messages: list[dict] = []
+        self._message_view: list[Message] | None = None
         self.tools: list[ToolExecution] = []
         self.status = RunStatus.RUNNING
         self.status_reason: str | None = None
@@ -136,6 +158,72 @@ class RunOutput:
             event.fold_into(self)
         else:
             event.fold_nested(self)
+
+    @property
+    def messages(self) -> list[Message]:
+        """The conversation as sent to the model (system prompt, history, this run's messages)."""
+        if self._message_view is None or len(self._message_view) != len(self._messages):
+            self._message_view = [m if isinstance(m, Message) else Message(m) for m in self._messages]
+        return self._message_view
+
+    @messages.setter
+    def messages(self, value: list[dict]) -> None:
+        self._messages = value
+        self._message_view = None
+
+    # ------------------------------------------------------------------------- Agno's spellings
+
+    @property
+    def is_paused(self) -> bool:
+        return self.status == RunStatus.PAUSED
+
+    @property
+    def active_requirements(self) -> list:
+        """The paused calls still waiting for a decision."""
+        return [r for r in self.requirements if not r.resolved]
+
+    @property
+    def member_responses(self) -> list["RunOutput"]:
+        """A team run's member runs, each folded from its own events (in the order they started)."""
+        outputs: dict[str, RunOutput] = {}
+        for event in self.events:
+            ref = event.ref
+            if ref.run_id == self.run_id:
+                continue
+            out = outputs.get(ref.run_id)
+            if out is None:
+                if ref.parent_run_id != self.run_id:
+                    continue  # a member's member: it is in that member's own responses
+                out = outputs[ref.run_id] = RunOutput(ref)
+            out.apply(event)
+        nested = {e.ref.run_id for e in self.events if e.ref.parent_run_id in outputs}
+        for out in outputs.values():  # their own members' events, so member_responses nests
+            out.events.extend(e for e in self.events if e.ref.run_id in nested and e.ref.parent_run_id == out.run_id)
+        return list(outputs.values())
+
+    @property
+    def step_results(self) -> list[Any]:
+        """A workflow run's finished top-level steps, in order (``StepOutput``-like: step_name, content)."""
+        from types import SimpleNamespace
+
+        root = next((e.span_id for e in self.events if e.type == "RunStarted" and e.ref.run_id == self.run_id), None)
+        results = []
+        for e in self.events:
+            if e.type == "StepCompleted" and e.ref.run_id == self.run_id and e.parent_span_id == root:
+                results.append(SimpleNamespace(step_name=e.step_name, content=e.content,  # type: ignore[attr-defined]
+                                               success=e.success, error=e.error, kind=e.kind))  # type: ignore[attr-defined]
+        return results
+
+    def get_content_as_string(self) -> str:
+        """The answer as text (JSON for a structured answer), as Agno has it."""
+        if isinstance(self.content, str):
+            return self.content
+        dump = getattr(self.content, "model_dump_json", None)
+        if dump is not None:
+            return dump()
+        from .jsonsafe import dumps
+
+        return "" if self.content is None else dumps(self.content)
 
     @property
     def ok(self) -> bool:

@@ -172,6 +172,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=300, help="timed runs per run benchmark")
     parser.add_argument("--json", action="store_true", help="print the raw figures as JSON too")
     parser.add_argument("--no-storage", action="store_true", help="skip the storage table")
+    parser.add_argument("--no-serve", action="store_true", help="skip the serving table (servers, minutes)")
     parser.add_argument("--no-mcp", action="store_true", help="skip the MCP table")
     parser.add_argument("--no-notebook-store", action="store_true",
                         help="skip the notebook default store table (10,000 runs; Agno with SqliteDb)")
@@ -200,6 +201,11 @@ def main() -> None:
 
         print()
         notebook_store.main(["--no-peers"] if args.no_peers else [])
+    if not args.no_serve:
+        import serve
+
+        print()
+        serve.main(["--no-peers"] if args.no_peers else [])
     import trace_view
     import workflows
 

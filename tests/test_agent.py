@@ -266,9 +266,28 @@ def test_debug_logs_every_event(capsys):
 
 def test_print_response_streams_text(capsys):
     agent = Agent(model=ScriptedModel(["hello there"]))
-    out = agent.print_response("hi")
+    out = agent.print_response("hi", stream=True, show_message=False)
     assert capsys.readouterr().out == "hello there\n"
     assert out.content == "hello there"
+
+
+def test_print_response_takes_agnos_arguments(capsys):
+    def lookup(city: str) -> str:
+        """Look up a city."""
+        return f"{city}: sunny"
+
+    agent = Agent(model=ScriptedModel([tool_call("lookup", city="Oslo"), text("It is sunny in Oslo.")]),
+                  tools=[lookup], show_tool_calls=True)
+    out = agent.print_response("weather in Oslo?", stream=True, markdown=True, session_id="s1")
+    printed = capsys.readouterr().out
+    assert printed == "Message: weather in Oslo?\n\n• lookup(city='Oslo')\nIt is sunny in Oslo.\n"
+    assert out.content == "It is sunny in Oslo." and out.session_id == "s1"
+
+
+async def test_aprint_response(capsys):
+    agent = Agent(model=ScriptedModel(["async hello"]))
+    out = await agent.aprint_response("hi", show_message=False)
+    assert capsys.readouterr().out == "async hello\n" and out.ok
 
 
 async def test_cancelling_a_run_emits_run_cancelled():

@@ -73,7 +73,7 @@ def test_pre_hook_gets_agent_and_session_state_and_can_change_state():
     seen = {}
 
     def pre(agent, session_state, run_input, **rest):
-        seen.update(name=agent.name, state=dict(session_state), input=run_input, extra=sorted(rest))
+        seen.update(name=agent.name, state=dict(session_state), input=run_input.input_content, extra=sorted(rest))
         session_state["checked"] = True
 
     agent, model = agent_with(text("ok"), name="checker", pre_hooks=[pre], session_state={"plan": "pro"})
@@ -117,7 +117,7 @@ async def _async_raise(input):
 
 @pytest.mark.parametrize("hook, guardrail, reason", [
     (_raise_guardrail, "house_rules", "no questions about the weather"),
-    (_raise_input_check, "input_check", "input too vague"),
+    (_raise_input_check, "input_not_allowed", "input too vague"),
     (_async_raise, "async_check", "async check failed"),
 ])
 def test_input_hook_that_raises_blocks_before_any_model_request(hook, guardrail, reason):

@@ -522,13 +522,14 @@ def test_agentic_memory_add_update_delete(store):
     assert agent3.get_user_memories("ada") == []
 
 
-def test_agentic_memory_without_user_id_remembers_nothing(store):
+def test_agentic_memory_without_user_id_goes_to_the_default_user(store):
     mm, mrec = model(tool_call("add_memory", memory="x"), text("done"))
     m, _ = model(tool_call("update_user_memory", task="remember x"), text("ok"))
     agent = Agent(model=m, db=store, enable_agentic_memory=True, memory_manager=MemoryManager(model=mm))
     out = agent.run("remember x", session_id="s1")
-    assert out.tools[0].result.startswith("Error: this conversation has no user_id")
-    assert mrec.calls == []
+    assert out.tools[0].result.startswith("add_memory: added")
+    assert [x.memory for x in store.list_memories("default")] == ["x"]  # Agno's "default" user
+    assert agent.get_user_memories()[0].memory == "x"
 
 
 def test_memories_of_one_user_never_reach_another(store):
@@ -559,7 +560,8 @@ def test_automatic_memories_run_in_the_background(store):
     mm, mrec = model(tool_call("add_memory", memory="Ada drinks green tea", topics=["food"], delay=0.5),
                      text("done"))
     m, rec = model(text("Lovely."))
-    agent = Agent(model=m, db=store, enable_user_memories=True, memory_manager=MemoryManager(model=mm))
+    agent = Agent(model=m, db=store, enable_user_memories=True, memory_manager=MemoryManager(model=mm),
+                  background_memory=True)
     assert "update_user_memory" not in agent.functions  # automatic mode gives the model no memory tool
     started = time.perf_counter()
     out = agent.run("I drink green tea every morning.", session_id="s1", user_id="ada")
@@ -581,13 +583,28 @@ def test_automatic_memories_run_in_the_background(store):
 async def test_automatic_memories_do_not_block_arun(store):
     mm, _ = model(tool_call("add_memory", memory="Ada runs marathons", delay=0.5), text("done"))
     m, _ = model(text("Impressive."))
-    agent = Agent(model=m, db=store, enable_user_memories=True, memory_manager=MemoryManager(model=mm))
+    agent = Agent(model=m, db=store, enable_user_memories=True, memory_manager=MemoryManager(model=mm),
+                  background_memory=True)
     started = time.perf_counter()
     out = await agent.arun("I run marathons.", session_id="s1", user_id="ada")
     assert time.perf_counter() - started < 0.4 and out.ok
     assert background.pending() >= 1
     background.wait()
     assert [x.memory for x in store.list_memories("ada")] == ["Ada runs marathons"]
+
+
+def test_by_default_memories_and_summary_are_there_when_run_returns(store):
+    """As in Agno: no background.wait() needed (runs without memories or summaries wait for nothing)."""
+    mm, _ = model(tool_call("add_memory", memory="Ada drinks green tea", delay=0.2), text("done"))
+    sm, _ = model(text("- Ada drinks green tea."))
+    m, _ = model(text("Lovely."))
+    agent = Agent(model=m, db=store, enable_user_memories=True, memory_manager=MemoryManager(model=mm),
+                  enable_session_summaries=True, session_summary_manager=SessionSummaryManager(model=sm),
+                  user_id="ada")
+    out = agent.run("I drink green tea every morning.", session_id="s1")
+    assert out.ok and background.pending() == 0
+    assert [x.memory for x in store.list_memories("ada")] == ["Ada drinks green tea"]
+    assert agent.get_session_summary("s1") == "- Ada drinks green tea."
 
 
 @pytest.mark.parametrize("failure", ["error", "limit_reached"])
@@ -635,7 +652,7 @@ def test_failing_memory_model_is_logged_as_a_warning(store, caplog):
     with caplog.at_level(logging.WARNING, logger="agno_nb"):
         assert agent.run("I like tea.", session_id="s1", user_id="ada").ok
         background.wait()
-    assert logged(caplog, "agno_nb background task failed (memories of user ada)", timeout=0.5)
+    assert logged(caplog, "agno_nb: updating memories of user ada failed", timeout=0.5)
 
 
 def test_agentic_memory_tool_reports_a_failing_memory_model(store):
@@ -779,7 +796,7 @@ def test_failing_summary_model_is_a_logged_warning_not_a_failed_run(store, caplo
         out = agent.run("hi", session_id="s1")
         background.wait()
     assert out.ok and store.get_session("s1").summary is None
-    assert logged(caplog, "background task failed (summary of session s1): the summary model gave no summary")
+    assert logged(caplog, "updating summary of session s1 failed: the summary model gave no summary")
 
 
 def test_summary_instructions_may_contain_braces(store):

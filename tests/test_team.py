@@ -405,7 +405,7 @@ async def test_async_stream_of_a_team_ends_with_the_teams_own_completion():
 def test_print_response_of_a_team_prints_only_the_teams_answer(capsys):
     alpha, _ = member("Alpha", text("member text"))
     team, _ = crew([alpha], tool_calls(delegate("alpha", "x")), text("team answer"))
-    out = team.print_response("go")
+    out = team.print_response("go", stream=True, show_message=False)
     assert out.content == "team answer"
     assert capsys.readouterr().out == "team answer\n"
 

@@ -562,7 +562,7 @@ async def test_sync_tools_of_one_turn_run_in_threads_concurrently():
     assert len(set(threads)) == 3 and threading.get_ident() not in threads
 
 
-async def test_lone_sync_call_runs_inline():
+def test_lone_sync_call_runs_inline_in_a_sync_run():
     threads = []
 
     def where() -> str:
@@ -570,9 +570,30 @@ async def test_lone_sync_call_runs_inline():
         threads.append(threading.get_ident())
         return "here"
 
-    out = await agent_with([tool_call("where"), text("ok")], [where]).arun("go")
+    out = agent_with([tool_call("where"), text("ok")], [where]).run("go")
     assert out.content == "ok"
-    assert threads == [threading.get_ident()]
+    assert threads == [threading.get_ident()]  # the sync run owns its loop: no thread hop
+
+
+async def test_a_sync_tool_never_blocks_a_shared_loop():
+    """Under arun (an async app, a served replica) a sync tool runs on a thread: other runs go on."""
+    threads, ticks = [], []
+
+    def slow() -> str:
+        """Slow."""
+        threads.append(threading.get_ident())
+        time.sleep(0.3)
+        return "done"
+
+    async def ticker() -> None:
+        for _ in range(5):
+            ticks.append(time.perf_counter())
+            await asyncio.sleep(0.05)
+
+    run = agent_with([tool_call("slow"), text("ok")], [slow]).arun("go")
+    out, _ = await asyncio.gather(run, ticker())
+    assert out.content == "ok" and threads and threads[0] != threading.get_ident()
+    assert max(b - a for a, b in zip(ticks, ticks[1:])) < 0.2  # the loop kept ticking during the tool
 
 
 # ------------------------------------------------------------------------------------- @tool options

@@ -67,6 +67,14 @@ class Agent(AgentSessions, AgentContinuation):
         run_timeout: seconds a run may take in all; past it, the run ends with a ``RunTimeoutError``
             (model waits are cut to what is left; a running tool is bounded by its own ``timeout``).
         show_tool_calls: show tool calls in ``print_response`` (Agno's option; traces always show them).
+        role: what this agent does in a team (the team leader reads it when choosing members).
+        stream: whether ``print_response`` streams by default (Agno's option).
+        stream_events: with ``stream=True``, ``False`` gives only the text deltas (Agno's default is to
+            give only content; here every typed event is given unless you say ``False``).
+
+    Agno's spellings also accepted: ``dependencies`` (= ``context``), ``add_dependencies_to_context``
+    (show those values to the model), ``debug_mode`` (= ``debug``), ``timezone_identifier`` (= ``timezone``),
+    ``add_name_to_context``, ``telemetry`` (agno_nb sends none either way).
         debug: log every event of every run to stderr.
         user_id, session_id: defaults for runs that name none.
 
@@ -102,7 +110,8 @@ class Agent(AgentSessions, AgentContinuation):
 
     __slots__ = ("name", "_id", "model", "description", "instructions", "tools", "session_state", "context",
                  "input_schema", "output_schema", "use_json_mode", "markdown", "retries", "tool_call_limit",
-                 "debug", "user_id", "session_id", "run_timeout", "show_tool_calls",
+                 "debug", "user_id", "session_id", "run_timeout", "show_tool_calls", "role", "stream",
+                 "stream_events", "add_dependencies_to_context", "add_name_to_context", "background_memory",
                  # storage and memory
                  "db", "add_history_to_context", "num_history_runs", "num_history_messages", "read_chat_history",
                  "enable_user_memories", "enable_agentic_memory", "add_memories_to_context",
@@ -134,6 +143,10 @@ class Agent(AgentSessions, AgentContinuation):
         tool_call_limit: int | None = None,
         run_timeout: float | None = None,
         show_tool_calls: bool = False,
+        role: str | None = None,
+        stream: bool | None = None,
+        stream_events: bool | None = None,
+        background_memory: bool = False,
         debug: bool = False,
         user_id: str | None = None,
         session_id: str | None = None,
@@ -162,6 +175,13 @@ class Agent(AgentSessions, AgentContinuation):
         additional_context: str | None = None,
         expected_output: str | None = None,
         add_session_state_to_context: bool = False,
+        # Agno's spellings
+        dependencies: dict[str, Any] | None = None,
+        add_dependencies_to_context: bool = False,
+        debug_mode: bool | None = None,
+        timezone_identifier: str | None = None,
+        add_name_to_context: bool = False,
+        telemetry: bool = False,
     ):
         if isinstance(model, str):  # a typo is reported here, not at the first run
             from ..models.ids import check_model_id
@@ -174,7 +194,11 @@ class Agent(AgentSessions, AgentContinuation):
         self.instructions = instructions
         self.tools = tools
         self.session_state = session_state
-        self.context = context
+        if dependencies is not None and context is not None:
+            raise ConfigurationError("Pass context=... or Agno's dependencies=..., not both (they are the same).")
+        self.context = context if context is not None else dependencies
+        self.add_dependencies_to_context = add_dependencies_to_context
+        self.add_name_to_context = add_name_to_context
         self.input_schema = input_schema
         check_output_schema(output_schema)
         self.output_schema = output_schema
@@ -188,7 +212,11 @@ class Agent(AgentSessions, AgentContinuation):
             raise ConfigurationError(f"run_timeout must be a positive number of seconds, got {run_timeout}.")
         self.run_timeout = run_timeout
         self.show_tool_calls = show_tool_calls
-        self.debug = debug
+        self.role = role
+        self.stream = stream
+        self.stream_events = stream_events
+        self.background_memory = background_memory
+        self.debug = debug if debug_mode is None else debug_mode
         self.user_id = user_id
         self.session_id = session_id
         self.db = db
@@ -217,7 +245,7 @@ class Agent(AgentSessions, AgentContinuation):
         self.reasoning_min_steps = reasoning_min_steps
         self.reasoning_max_steps = reasoning_max_steps
         self.add_datetime_to_context = add_datetime_to_context
-        self.timezone = timezone
+        self.timezone = timezone or timezone_identifier
         self.additional_context = additional_context
         self.expected_output = expected_output
         self.add_session_state_to_context = add_session_state_to_context
@@ -317,19 +345,36 @@ class Agent(AgentSessions, AgentContinuation):
             self._tool_schemas = [fn.schema for fn in self.functions.values()]
         return self._tool_schemas or None
 
-    def _template(self, native_schema: bool) -> Template:
-        template = self._templates.get(native_schema)
+    def _template(self, native_schema: bool, instructions: Any = None) -> Template:
+        """The system prompt template (cached; ``instructions`` given: built for this run only)."""
+        dynamic = instructions is not None
+        template = None if dynamic else self._templates.get(native_schema)
         if template is None:
-            instructions = [self.instructions] if isinstance(self.instructions, str) else list(self.instructions or ())
+            source = self.instructions if not dynamic else instructions
+            lines = [source] if isinstance(source, str) else list(source or ())
             tool_texts = [fn.instructions for fn in self.functions.values() if fn.instructions]
             tool_texts += [t.instructions for t in self.tools or () if isinstance(t, Toolkit) and t.instructions]
             hint = None
             if self.output_schema is not None and not native_schema:
                 hint = json_mode_hint(schema_of(self.output_schema))
-            template = Template(build_system_prompt(self.description, instructions, markdown=self.markdown,
+            template = Template(build_system_prompt(self.description, lines, markdown=self.markdown,
                                                     tool_instructions=tool_texts, schema_hint=hint))
-            self._templates[native_schema] = template
+            if not dynamic:
+                self._templates[native_schema] = template
         return template
+
+    async def _instructions_for(self, plan: RunPlan) -> Any:
+        """``instructions`` given as a function (Agno's style): called per run with what it names
+        (``agent``, ``team``, ``session_state``, ``run_context``), awaited if async."""
+        from .hooks import call_hook
+
+        ctx = plan.ctx
+        result = await call_hook(self.instructions, agent=self, team=self, session_state=ctx.session_state,
+                                 run_context=ctx)
+        if result is not None and not isinstance(result, (str, list, tuple)):
+            raise ConfigurationError(f"The instructions function of agent {self.name or self.id} returned "
+                                     f"{type(result).__name__}; return a string or a list of strings.")
+        return result or []
 
     # ------------------------------------------------------------------------------------- runs
 
@@ -396,10 +441,11 @@ class Agent(AgentSessions, AgentContinuation):
             from .persistence import load_session
 
             history, sections = await load_session(self, plan, plan.store)
-        template = self._template(plan.native_schema)
+        dynamic = await self._instructions_for(plan) if callable(self.instructions) else None
+        template = self._template(plan.native_schema, dynamic)
         state, values = plan.ctx.session_state, plan.ctx.context
         system = template.render({**state, **values} if template.fields else values)
-        sections += context_sections(self, state)
+        sections += context_sections(self, state, values)
         if sections:
             system = "\n\n".join([system, *sections]) if system else "\n\n".join(sections)
         messages = plan.messages
@@ -407,7 +453,13 @@ class Agent(AgentSessions, AgentContinuation):
             messages.append({"role": "system", "content": system})
         messages.extend(history)
         plan.own_from = len(messages)
-        message = user_message(plan.input)
+        input = plan.input
+        if _is_conversation(input):
+            # A conversation as input (Agno's list of messages; an OpenAI-style chat client): the earlier
+            # turns come first, the last message is this run's input.
+            messages.extend(dict(m) for m in input[:-1])
+            input = input[-1]
+        message = user_message(input)
         if plan.media:
             from ..media import media_parts
 
@@ -505,53 +557,100 @@ class Agent(AgentSessions, AgentContinuation):
              user_id: str | None = None, context: dict[str, Any] | None = None,
              session_state: dict[str, Any] | None = None, run_id: str | None = None,
              images: Sequence[Any] | None = None, audio: Sequence[Any] | None = None,
-             videos: Sequence[Any] | None = None, files: Sequence[Any] | None = None) -> Any:
+             videos: Sequence[Any] | None = None, files: Sequence[Any] | None = None,
+             stream_events: bool | None = None, dependencies: dict[str, Any] | None = None,
+             debug_mode: bool | None = None) -> Any:
         """Run asynchronously.
 
         ``await agent.arun(...)`` gives a ``RunOutput``; ``agent.arun(..., stream=True)`` is an async
         iterator of events (``async for event in agent.arun(..., stream=True)``). ``images``, ``audio``,
         ``videos`` and ``files`` take ``agno_nb.media`` objects. Bad input or configuration (including
-        media the model cannot take) raises here, before the run starts.
+        media the model cannot take) raises here, before the run starts. Agno's ``stream_events=False``
+        streams the text deltas only; ``dependencies`` is Agno's name for ``context``.
         """
-        plan = self._plan(input, stream=stream, session_id=session_id, user_id=user_id, context=context,
-                          session_state=session_state, run_id=run_id,
+        plan = self._plan(input, stream=stream, session_id=session_id, user_id=user_id,
+                          context=_merged(context, dependencies), session_state=session_state, run_id=run_id,
                           media=_media(images, audio, videos, files))
-        return self._stream(plan) if stream else self._collect(plan)
+        if not stream:
+            return self._collect(plan)
+        events = self._stream(plan)
+        return _content_only(events) if _only_content(self, stream_events) else events
 
     def run(self, input: Any = None, *, stream: bool = False, session_id: str | None = None,
             user_id: str | None = None, context: dict[str, Any] | None = None,
             session_state: dict[str, Any] | None = None, run_id: str | None = None,
             images: Sequence[Any] | None = None, audio: Sequence[Any] | None = None,
-            videos: Sequence[Any] | None = None, files: Sequence[Any] | None = None) -> Any:
+            videos: Sequence[Any] | None = None, files: Sequence[Any] | None = None,
+            stream_events: bool | None = None, dependencies: dict[str, Any] | None = None,
+            debug_mode: bool | None = None) -> Any:
         """Run synchronously: a ``RunOutput``, or an iterator of events with ``stream=True``.
 
         Works in scripts and inside notebook cells (whose event loop is already running).
         """
-        plan = self._plan(input, stream=stream, session_id=session_id, user_id=user_id, context=context,
-                          session_state=session_state, run_id=run_id,
+        plan = self._plan(input, stream=stream, session_id=session_id, user_id=user_id,
+                          context=_merged(context, dependencies), session_state=session_state, run_id=run_id,
                           media=_media(images, audio, videos, files))
-        if stream:
-            return iterate_sync(self._stream(plan))
-        return run_sync(self._collect(plan))
+        if not stream:
+            return run_sync(self._collect(plan))
+        events = self._stream(plan)
+        return iterate_sync(_content_only(events) if _only_content(self, stream_events) else events)
 
-    def print_response(self, input: Any = None, **kwargs: Any) -> RunOutput:
-        """Run with streaming, print the answer as it arrives (handy in terminals), return the output."""
-        from ..run_events import RunContentDelta
+    def print_response(self, input: Any = None, *, stream: bool | None = None, markdown: bool | None = None,
+                       show_message: bool = True, show_reasoning: bool = True, show_full_reasoning: bool = False,
+                       show_tool_calls: bool | None = None, console: Any = None, **run_kwargs: Any) -> RunOutput:
+        """Run and print the answer (streamed with ``stream=True``): Markdown in a notebook, a panel in a
+        terminal with ``rich``, plain text otherwise. Returns the run's output. Takes ``run()``'s arguments."""
+        from .printing import print_response
 
-        out: RunOutput | None = None
-        streamed = False
-        for event in self.run(input, stream=True, **kwargs):
-            if out is None:
-                out = RunOutput(event.ref)
-            out.apply(event)
-            if isinstance(event, RunContentDelta) and event.run_id == out.run_id:  # not members' text
-                streamed = True
-                print(event.content, end="", flush=True)
-        assert out is not None
-        if not streamed:
-            print(out, end="")
-        print()
-        return out
+        return print_response(self, input, stream=stream, markdown=markdown, show_message=show_message,
+                              show_reasoning=show_reasoning or show_full_reasoning, show_tool_calls=show_tool_calls,
+                              console=console, **run_kwargs)
+
+    async def aprint_response(self, input: Any = None, *, stream: bool | None = None, markdown: bool | None = None,
+                              show_message: bool = True, show_reasoning: bool = True,
+                              show_full_reasoning: bool = False, show_tool_calls: bool | None = None,
+                              console: Any = None, **run_kwargs: Any) -> RunOutput:
+        """``print_response`` for async code."""
+        from .printing import aprint_response
+
+        return await aprint_response(self, input, stream=stream, markdown=markdown, show_message=show_message,
+                                     show_reasoning=show_reasoning or show_full_reasoning,
+                                     show_tool_calls=show_tool_calls, console=console, **run_kwargs)
+
+    def get_chat_history(self, session_id: str | None = None, *, user_id: str | None = None) -> list[Any]:
+        """The session's user and assistant messages, in order (Agno's name)."""
+        from ..run_output import Message
+
+        return [Message(m) for m in self.get_session_messages(session_id, user_id=user_id)
+                if m.get("role") in ("user", "assistant") and m.get("content")]
+
+def _merged(context: dict[str, Any] | None, dependencies: dict[str, Any] | None) -> dict[str, Any] | None:
+    if context is not None and dependencies is not None:
+        raise ConfigurationError("Pass context=... or Agno's dependencies=..., not both (they are the same).")
+    return context if context is not None else dependencies
+
+
+def _only_content(agent: "Agent", stream_events: bool | None) -> bool:
+    chosen = agent.stream_events if stream_events is None else stream_events
+    return chosen is False
+
+
+async def _content_only(events: AsyncIterator[Event]) -> AsyncIterator[Event]:
+    """The run's own text deltas (Agno's ``stream_events=False``); the run still folds every event."""
+    from ..run_events import RunContentDelta
+
+    async with aclosing(events) as stream:
+        async for event in stream:
+            if isinstance(event, RunContentDelta) and event.ref.parent_run_id is None:
+                yield event
+
+
+def _is_conversation(input: Any) -> bool:
+    return (isinstance(input, list) and bool(input)
+            and all(isinstance(m, dict) and m.get("role") in _ROLES and "content" in m for m in input))
+
+
+_ROLES = ("system", "user", "assistant", "tool", "developer")
 
 
 def _media(*groups: Sequence[Any] | None) -> list[Any]:

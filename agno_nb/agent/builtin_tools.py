@@ -54,10 +54,12 @@ async def update_user_memory(run_context: RunContext, task: str) -> str:
     Args:
         task: what to remember, change or forget, in a sentence (e.g. "The user is vegetarian")
     """
-    if not run_context.user_id:
-        return "Error: this conversation has no user_id, so nothing can be remembered."
+    from .persistence import memory_store
+    from .sessions import DEFAULT_USER
+
     agent = run_context.agent
-    out = await agent.memory_manager.aupdate(_store_of(run_context), run_context.user_id, task,
+    user = run_context.user_id or agent.user_id or DEFAULT_USER
+    out = await agent.memory_manager.aupdate(memory_store(agent, _store_of(run_context)), user, task,
                                              model=agent.resolved_model(), agent_id=agent.id)
     changes = [f"{t.tool_name}: {t.result or t.error}" for t in out.tools]
     return "; ".join(changes) or "no changes"

@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import ConfigurationError
 from ..tools.function import Function
 
-__all__ = ["Requirement", "PausedRun", "requirement_for", "check_resolved"]
+__all__ = ["Requirement", "PausedRun", "UserInputField", "requirement_for", "check_resolved"]
 
 CONFIRMATION, USER_INPUT, EXTERNAL = "confirmation", "user_input", "external_execution"
 
@@ -24,11 +24,12 @@ class Requirement:
     """One paused tool call and the decision a person makes about it."""
 
     __slots__ = ("tool_call_id", "tool_name", "arguments", "kind", "user_input_fields", "decision", "reason",
-                 "user_input", "result")
+                 "user_input", "result", "user_input_info", "_schema")
 
     def __init__(self, tool_call_id: str, tool_name: str, arguments: Any, kind: str,
                  user_input_fields: list[str] | None = None, decision: str | None = None,
-                 reason: str | None = None, user_input: dict | None = None, result: Any = None):
+                 reason: str | None = None, user_input: dict | None = None, result: Any = None,
+                 user_input_info: list | None = None, _schema: Any = None):
         self.tool_call_id = tool_call_id
         self.tool_name = tool_name
         self.arguments = arguments if isinstance(arguments, dict) else {}
@@ -39,6 +40,10 @@ class Requirement:
         self.reason = reason
         self.user_input = user_input or {}
         self.result = result
+        #: [name, type name, description] of each field a person fills in (``user_input_schema``)
+        self.user_input_info = [list(i) for i in user_input_info or ()] or [[f, "str", ""] for f in
+                                                                          self.user_input_fields]
+        self._schema: list[UserInputField] | None = None
 
     # ---------------------------------------------------------------------------- decisions
 
@@ -78,6 +83,9 @@ class Requirement:
         if self.kind == EXTERNAL:
             return self.decision in ("executed", "rejected")
         if self.kind == USER_INPUT:
+            if self.decision is None and self.user_input_fields and \
+                    all(f in self.user_input for f in self.user_input_fields):
+                self.decision = "provided"  # every field was set through user_input_schema
             return self.decision in ("provided", "rejected")
         return self.decision in ("confirmed", "rejected")
 
@@ -89,11 +97,52 @@ class Requirement:
                 EXTERNAL: "set_result(value) or reject(reason)"}[self.kind]
 
     def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__}
+        return {name: getattr(self, name) for name in self.__slots__ if name != "_schema"}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Requirement":
-        return cls(**{k: data.get(k) for k in cls.__slots__})
+        return cls(**{k: data.get(k) for k in cls.__slots__ if k != "_schema"})
+
+    # ------------------------------------------------------------------------- Agno's spellings
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.kind == CONFIRMATION and self.decision is None
+
+    @property
+    def needs_user_input(self) -> bool:
+        return self.kind == USER_INPUT and not self.resolved
+
+    @property
+    def needs_external_execution(self) -> bool:
+        return self.kind == EXTERNAL and self.decision is None
+
+    @property
+    def confirmation(self) -> bool | None:
+        return {"confirmed": True, "rejected": False}.get(self.decision or "")
+
+    @property
+    def confirmation_note(self) -> str | None:
+        return self.reason
+
+    @property
+    def tool_execution(self) -> "_ToolCallView":
+        """The paused call as Agno shows it: ``tool_name``, ``tool_args`` (editable in place)."""
+        return _ToolCallView(self)
+
+    @property
+    def user_input_schema(self) -> list["UserInputField"]:
+        """The fields a person fills in; setting a field's ``value`` provides it."""
+        if self._schema is None:
+            self._schema = [UserInputField(self, name, kind, description)
+                            for name, kind, description in self.user_input_info]
+        return self._schema
+
+    def provide_user_input(self, values: dict[str, Any]) -> "Requirement":
+        return self.provide(**values)
+
+    def set_external_execution_result(self, result: Any) -> "Requirement":
+        return self.set_result(result)
 
     def __repr__(self) -> str:
         state = self.decision or f"pending: {self.needs}"
@@ -102,7 +151,78 @@ class Requirement:
 
 def requirement_for(call_id: str, fn: Function, arguments: Any) -> Requirement:
     kind = EXTERNAL if fn.external_execution else USER_INPUT if fn.requires_user_input else CONFIRMATION
-    return Requirement(call_id, fn.name, arguments, kind, fn.user_input_fields)
+    info = None
+    if fn.user_input_fields:
+        fn.schema  # noqa: B018 (builds the argument model)
+        model_fields = getattr(getattr(fn, "_args_model", None), "model_fields", {})
+        info = []
+        for name in fn.user_input_fields:
+            field = model_fields.get(name)
+            annotation = getattr(field, "annotation", None)
+            type_name = getattr(annotation, "__name__", None) or str(annotation or "str")
+            info.append([name, type_name, (field.description if field is not None else None) or ""])
+    return Requirement(call_id, fn.name, arguments, kind, fn.user_input_fields, user_input_info=info)
+
+
+class UserInputField:
+    """One field a person fills in for a paused call (Agno's ``UserInputField``): set ``value``."""
+
+    __slots__ = ("_requirement", "name", "field_type", "description")
+
+    def __init__(self, requirement: Requirement, name: str, field_type: str, description: str):
+        self._requirement = requirement
+        self.name = name
+        self.field_type = field_type
+        self.description = description
+
+    @property
+    def value(self) -> Any:
+        return self._requirement.user_input.get(self.name)
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        self._requirement.user_input[self.name] = value
+
+    def __repr__(self) -> str:
+        return f"UserInputField({self.name!r}: {self.field_type}, value={self.value!r})"
+
+
+class _ToolCallView:
+    __slots__ = ("_requirement",)
+
+    def __init__(self, requirement: Requirement):
+        self._requirement = requirement
+
+    @property
+    def tool_name(self) -> str:
+        return self._requirement.tool_name
+
+    @property
+    def tool_args(self) -> dict[str, Any]:
+        return self._requirement.arguments
+
+    @property
+    def tool_call_id(self) -> str:
+        return self._requirement.tool_call_id
+
+    @property
+    def requires_confirmation(self) -> bool:
+        return self._requirement.kind == CONFIRMATION
+
+    @property
+    def requires_user_input(self) -> bool:
+        return self._requirement.kind == USER_INPUT
+
+    @property
+    def external_execution_required(self) -> bool:
+        return self._requirement.kind == EXTERNAL
+
+    @property
+    def result(self) -> Any:
+        return self._requirement.result
+
+    def __repr__(self) -> str:
+        return f"ToolExecution({self.tool_name}({self.tool_args}))"
 
 
 def check_resolved(requirements: list[Requirement], expected: list[Requirement]) -> list[Requirement]:

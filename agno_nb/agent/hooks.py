@@ -11,6 +11,7 @@ both work:
 
 from __future__ import annotations
 
+import enum
 import inspect
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable
@@ -22,8 +23,8 @@ if TYPE_CHECKING:
     from .context import RunContext
     from .plan import RunPlan
 
-__all__ = ["GuardrailTripped", "InputCheckError", "OutputCheckError", "run_pre_hooks", "run_post_hooks",
-           "call_through_tool_hooks", "call_hook"]
+__all__ = ["GuardrailTripped", "InputCheckError", "OutputCheckError", "CheckTrigger", "RunInput", "run_pre_hooks",
+           "run_post_hooks", "call_through_tool_hooks", "call_hook"]
 
 
 class GuardrailTripped(AgnoNBError):
@@ -38,18 +39,83 @@ class GuardrailTripped(AgnoNBError):
         self.redacted = redacted
 
 
-class InputCheckError(GuardrailTripped):
-    """Agno's name for a failed input check."""
+class CheckTrigger(enum.Enum):
+    """Why a check failed (Agno's names); the value names the guardrail in the trace."""
 
-    def __init__(self, reason: str, *, guardrail: str = "input_check", redacted: Any = None):
-        super().__init__(guardrail, reason, stage="input", redacted=redacted)
+    OFF_TOPIC = "off_topic"
+    INPUT_NOT_ALLOWED = "input_not_allowed"
+    OUTPUT_NOT_ALLOWED = "output_not_allowed"
+    VALIDATION_FAILED = "validation_failed"
+    PROMPT_INJECTION = "prompt_injection"
+    PII_DETECTED = "pii_detected"
+
+
+class InputCheckError(GuardrailTripped):
+    """A failed input check (Agno's name): raise it from a pre-hook or a guardrail's ``check``."""
+
+    def __init__(self, message: str, check_trigger: "CheckTrigger | str" = CheckTrigger.INPUT_NOT_ALLOWED,
+                 additional_data: dict[str, Any] | None = None, *, guardrail: str | None = None,
+                 redacted: Any = None):
+        trigger = check_trigger.value if isinstance(check_trigger, CheckTrigger) else str(check_trigger)
+        super().__init__(guardrail or trigger, message, stage="input", redacted=redacted)
+        self.message = message
+        self.check_trigger = check_trigger
+        self.additional_data = additional_data
 
 
 class OutputCheckError(GuardrailTripped):
-    """Agno's name for a failed output check."""
+    """A failed output check (Agno's name): raise it from a post-hook."""
 
-    def __init__(self, reason: str, *, guardrail: str = "output_check"):
-        super().__init__(guardrail, reason, stage="output")
+    def __init__(self, message: str, check_trigger: "CheckTrigger | str" = CheckTrigger.OUTPUT_NOT_ALLOWED,
+                 additional_data: dict[str, Any] | None = None, *, guardrail: str | None = None):
+        trigger = check_trigger.value if isinstance(check_trigger, CheckTrigger) else str(check_trigger)
+        super().__init__(guardrail or trigger, message, stage="output")
+        self.message = message
+        self.check_trigger = check_trigger
+        self.additional_data = additional_data
+
+
+class RunInput:
+    """What a pre-hook sees as ``run_input`` (Agno's shape): the input as given, and its media."""
+
+    __slots__ = ("input_content", "images", "videos", "audios", "files")
+
+    def __init__(self, input_content: Any, media: list[Any] | None = None):
+        self.input_content = input_content
+        kinds: dict[str, list[Any]] = {"Image": [], "Video": [], "Audio": [], "File": []}
+        for item in media or ():
+            kinds.get(type(item).__name__, kinds["File"]).append(item)
+        self.images, self.videos, self.audios, self.files = (kinds["Image"] or None, kinds["Video"] or None,
+                                                            kinds["Audio"] or None, kinds["File"] or None)
+
+    def input_content_string(self) -> str:
+        from ..jsonsafe import dumps
+
+        content = self.input_content
+        if isinstance(content, str):
+            return content
+        dump = getattr(content, "model_dump_json", None)
+        return dump(exclude_none=True) if dump is not None else dumps(content)
+
+    def __repr__(self) -> str:
+        return f"RunInput({self.input_content!r})"
+
+
+class _OutputView:
+    """What a post-hook sees as ``run_output``: the answer so far, which the hook may replace in place."""
+
+    __slots__ = ("content", "run_id", "session_id", "user_id", "agent_id", "agent_name")
+
+    def __init__(self, content: Any, plan: "RunPlan"):
+        self.content = content
+        ref = plan.ref
+        self.run_id, self.session_id, self.user_id = ref.run_id, ref.session_id, ref.user_id
+        self.agent_id, self.agent_name = ref.emitter_id, ref.emitter_name
+
+    def get_content_as_string(self) -> str:
+        from ..jsonsafe import dumps
+
+        return self.content if isinstance(self.content, str) else dumps(self.content)
 
 
 @lru_cache(maxsize=512)
@@ -77,8 +143,10 @@ async def run_pre_hooks(plan: "RunPlan") -> None:
         return
     for hook in hooks:
         try:
-            replaced = await call_hook(hook, input=plan.input, run_input=plan.input, run_context=plan.ctx,
-                                       agent=plan.agent, session_state=plan.ctx.session_state)
+            replaced = await call_hook(hook, input=plan.input, run_input=RunInput(plan.input, plan.media),
+                                       run_context=plan.ctx, agent=plan.agent, team=plan.agent,
+                                       session_state=plan.ctx.session_state, user_id=plan.ctx.user_id,
+                                       session_id=plan.ctx.session_id, debug_mode=plan.agent.debug)
         except GuardrailTripped as trip:
             # what gets stored (and traced) instead of the blocked input
             _replace_input(plan, trip.redacted if trip.redacted is not None else "[blocked input withheld]")
@@ -103,9 +171,12 @@ def _replace_input(plan: "RunPlan", new_input: Any) -> None:
 async def run_post_hooks(plan: "RunPlan", content: Any) -> Any:
     """Output hooks and guardrails, in order; each may replace the content."""
     for hook in plan.agent.post_hooks or ():
+        view = _OutputView(content, plan)
         try:
-            replaced = await call_hook(hook, content=content, output=content, run_context=plan.ctx,
-                                       agent=plan.agent, session_state=plan.ctx.session_state)
+            replaced = await call_hook(hook, content=content, output=content, run_output=view,
+                                       run_context=plan.ctx, agent=plan.agent, team=plan.agent,
+                                       session_state=plan.ctx.session_state, user_id=plan.ctx.user_id,
+                                       session_id=plan.ctx.session_id, debug_mode=plan.agent.debug)
         except GuardrailTripped as trip:
             trip.stage = "output"
             if plan.messages and plan.messages[-1].get("role") == "assistant":
@@ -114,6 +185,8 @@ async def run_post_hooks(plan: "RunPlan", content: Any) -> Any:
             raise
         if replaced is not None:
             content = replaced
+        elif view.content is not content:  # an Agno-style hook that set run_output.content
+            content = view.content
     return content
 
 

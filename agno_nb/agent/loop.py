@@ -72,11 +72,11 @@ async def run_loop(plan: RunPlan, decisions: list[Requirement] | None = None,
     except Tripped as trip:
         yield GuardrailTripped(ref, new_span_id(), run_span, trip.guardrail, trip.reason, trip.stage)
         yield _completed(plan, run_span, None, RunStatus.BLOCKED, f"{trip.guardrail}: {trip.reason}")
-    except (asyncio.CancelledError, KeyboardInterrupt):
-        # Tell the sinks the run ended (Stop, Ctrl-C), then let the cancellation proceed. Tools still
-        # running in threads see run_context.cancelled.
+    except (asyncio.CancelledError, KeyboardInterrupt) as cancel:
+        # Tell the sinks the run ended (Stop, Ctrl-C, a server's cancel with its reason: task.cancel(msg)),
+        # then let the cancellation proceed. Tools still running in threads see run_context.cancelled.
         plan.ctx.cancelled = True
-        yield RunCancelled(ref, run_span, plan.parent_span, "the run was cancelled")
+        yield RunCancelled(ref, run_span, plan.parent_span, cancel_reason(cancel))
         raise
     except Exception as exc:
         yield RunError(ref, run_span, plan.parent_span, exc, messages)
@@ -242,6 +242,11 @@ async def _drain_context_events(plan: RunPlan) -> AsyncIterator[Event]:
     queued = plan.ctx.events
     while queued:
         yield queued.pop(0)
+
+
+def cancel_reason(cancel: BaseException) -> str:
+    reason = cancel.args[0] if cancel.args else None
+    return reason if isinstance(reason, str) and reason else "the run was cancelled"
 
 
 def _completed(plan: RunPlan, run_span: str, content: Any, status: str, reason: str | None) -> RunCompleted:

@@ -34,7 +34,8 @@ _log = logging.getLogger("agno_nb")
 async def load_session(agent: "Agent", plan: "RunPlan", store: "Store") -> tuple[list[dict], list[str]]:
     """Merge the stored session into the plan; return (history messages, extra system sections)."""
     ctx = plan.ctx
-    session = await asyncio.to_thread(store.get_session, ctx.session_id)
+    history_runs = agent.num_history_runs if agent.add_history_to_context and ctx.session_id else 0
+    session, runs = await asyncio.to_thread(store.load_session, ctx.session_id, history_runs)
     check_session_access(session, ctx.user_id, ctx.session_id)
     plan.session = session
     if not plan.nested:
@@ -51,14 +52,16 @@ async def load_session(agent: "Agent", plan: "RunPlan", store: "Store") -> tuple
                 ctx.session_state.clear()
                 ctx.session_state.update({**found, **(plan.run_state or {})})
     history: list[dict] = []
-    if agent.add_history_to_context and ctx.session_id:
-        runs = await asyncio.to_thread(store.last_runs, ctx.session_id, agent.num_history_runs)
+    if runs:
         from ..media import describe_refs
 
         history = describe_refs(history_messages(runs, agent.num_history_messages))
     sections: list[str] = []
-    if agent.add_memories_to_context and ctx.user_id:
-        memories = await asyncio.to_thread(store.list_memories, ctx.user_id, limit=500)
+    if agent.add_memories_to_context:
+        from .sessions import DEFAULT_USER
+
+        user = ctx.user_id or agent.user_id or DEFAULT_USER
+        memories = await asyncio.to_thread(memory_store(agent, store).list_memories, user, limit=500)
         query = plan.input if isinstance(plan.input, str) else None
         sections.append(memories_prompt(search_memories(memories, query, limit=agent.num_memories_in_context)))
     if agent.add_session_summary_to_context and session is not None:
@@ -131,7 +134,7 @@ async def save_run(agent: "Agent", plan: "RunPlan", out: RunOutput) -> None:
 
     if await finish_recording(recorder, write, out, plan.ref):
         if status == RunStatus.COMPLETED:
-            _start_background_work(agent, plan, store, own_messages, previous)
+            await _after_run(agent, plan, store, own_messages, previous)
 
 
 async def finish_recording(recorder: RunRecorder, write: Any, out: RunOutput, ref: Any) -> bool:
@@ -161,19 +164,42 @@ async def finish_recording(recorder: RunRecorder, write: Any, out: RunOutput, re
     return False
 
 
-def _start_background_work(agent: "Agent", plan: "RunPlan", store: "Store", own_messages: list[dict],
-                           previous: SessionRecord | None) -> None:
+async def _after_run(agent: "Agent", plan: "RunPlan", store: "Store", own_messages: list[dict],
+                     previous: SessionRecord | None) -> None:
+    """Memories and the session summary, once the run is saved: awaited, so they are there when ``run()``
+    returns (as in Agno), or on the background loop with ``Agent(background_memory=True)``. Failures are
+    logged; they never change the run's outcome."""
     from .. import background
+    from .sessions import DEFAULT_USER
 
     ctx = plan.ctx
-    if agent.enable_user_memories and ctx.user_id:
+    work: list[tuple[Any, str]] = []
+    if agent.enable_user_memories:
+        user = ctx.user_id or agent.user_id or DEFAULT_USER
         user_text = "\n".join(m["content"] for m in own_messages
                               if m.get("role") == "user" and isinstance(m.get("content"), str))
         if user_text:
-            background.submit(agent.memory_manager.aupdate(store, ctx.user_id, f"The user said:\n{user_text}",
-                                                           model=plan.model, agent_id=agent.id),
-                              what=f"memories of user {ctx.user_id}")
+            work.append((agent.memory_manager.aupdate(memory_store(agent, store), user, f"The user said:\n{user_text}",
+                                                      model=plan.model, agent_id=agent.id), f"memories of user {user}"))
     if agent.enable_session_summaries and ctx.session_id:
-        background.submit(agent.session_summary_manager.aupdate(
+        work.append((agent.session_summary_manager.aupdate(
             store, ctx.session_id, previous.summary if previous else None, own_messages, model=plan.model),
-            what=f"summary of session {ctx.session_id}")
+            f"summary of session {ctx.session_id}"))
+    if not work:
+        return
+    if agent.background_memory:
+        for coro, what in work:
+            background.submit(coro, what=what)
+        return
+    results = await asyncio.gather(*(coro for coro, _ in work), return_exceptions=True)
+    for (_, what), result in zip(work, results):
+        if isinstance(result, BaseException):
+            _log.warning("agno_nb: updating %s failed: %s", what, result)
+
+
+def memory_store(agent: "Agent", store: "Store") -> "Store":
+    """Where the agent's memories live: its memory manager's own ``db`` if it has one, else the run's store."""
+    manager = agent._memory_manager
+    if manager is not None and getattr(manager, "db", None) is not None:
+        return manager.store()
+    return store

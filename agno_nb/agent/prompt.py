@@ -73,9 +73,12 @@ def build_system_prompt(description: str | None, instructions: Iterable[str], *,
     return "\n\n".join(parts)
 
 
-def context_sections(agent: Any, session_state: dict[str, Any]) -> list[str]:
-    """The per-run context an agent asked for: date and time, extra context, the expected output, state."""
+def context_sections(agent: Any, session_state: dict[str, Any], values: dict[str, Any] | None = None) -> list[str]:
+    """The per-run context an agent asked for: date and time, extra context, the expected output, state,
+    and the context values themselves (Agno's ``add_dependencies_to_context``)."""
     sections = []
+    if agent.add_name_to_context and agent.name:
+        sections.append(f"Your name is {agent.name}.")
     if agent.add_datetime_to_context:
         from datetime import datetime
 
@@ -93,6 +96,10 @@ def context_sections(agent: Any, session_state: dict[str, Any]) -> list[str]:
     if agent.add_session_state_to_context:
         state = json.dumps(session_state, default=str, ensure_ascii=False)
         sections.append(f"<session_state>\n{state}\n</session_state>")
+    if agent.add_dependencies_to_context and values:
+        from ..jsonsafe import dumps
+
+        sections.append(f"<additional_context>\n{dumps(values)}\n</additional_context>")
     return sections
 
 

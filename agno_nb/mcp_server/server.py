@@ -8,6 +8,7 @@ show the run live. A run that fails, or pauses for a person, is a tool error tha
 
 from __future__ import annotations
 
+import contextvars
 import json
 import re
 from contextlib import asynccontextmanager
@@ -19,7 +20,11 @@ if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
     from starlette.routing import Route
 
-__all__ = ["mcp_server", "MCPEndpoint", "mcp_endpoint", "tool_name_for"]
+__all__ = ["mcp_server", "MCPEndpoint", "mcp_endpoint", "tool_name_for", "CALLER"]
+
+#: who calls, when a served app authenticated the request (``agno_nb.mcp_server.mount``): an object with
+#: ``user_id`` and ``can(scope)``; ``None`` over stdio or a standalone endpoint (the trusted local user)
+CALLER: contextvars.ContextVar[Any] = contextvars.ContextVar("agno_nb_mcp_caller", default=None)
 
 _INVALID = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -81,9 +86,20 @@ def _tool_for(component: Any, kind: str, context_type: type, tool_error: type) -
     async def run(input: str, ctx: Any, session_id: str | None = None) -> str:
         from ..run_output import RunOutput
 
+        from ..run_events import new_run_id
+
+        caller = CALLER.get()
+        user_id = None
+        if caller is not None:
+            scope = f"{kind}s:{component.id}:run"
+            if not caller.can(scope):
+                raise tool_error(f"this credential lacks the scope {scope!r}; ask an admin for one that has it")
+            user_id = caller.user_id
         out: RunOutput | None = None
         sent = 0
-        stream = component.arun(input, stream=True, session_id=session_id)
+        # A call without a session starts a new one: MCP clients must never share a component's
+        # "current" session (the Python API's convenience).
+        stream = component.arun(input, stream=True, session_id=session_id or new_run_id(), user_id=user_id)
         async for event in stream:
             if out is None:
                 out = RunOutput(event.ref)

@@ -39,10 +39,49 @@ class MemoryManager:
     """Curates user memories with a model (``model=None``: the calling agent's model)."""
 
     def __init__(self, model: "str | Model | None" = None, *, instructions: str | None = None,
-                 max_memories_in_prompt: int = 100):
+                 max_memories_in_prompt: int = 100, db: "Store | str | None" = None,
+                 additional_instructions: str | None = None):
         self.model = model
         self.instructions = instructions or _INSTRUCTIONS
+        if additional_instructions:
+            self.instructions = f"{self.instructions}\n{additional_instructions}"
         self.max_memories_in_prompt = max_memories_in_prompt
+        #: the store memories live in when the agent has none of its own (Agno's ``MemoryManager(db=...)``)
+        self.db = db
+
+    def store(self) -> "Store":
+        from ..errors import ConfigurationError
+        from ..storage import default_store, open_store
+
+        store = open_store(self.db) if self.db is not None else default_store()
+        if store is None:
+            raise ConfigurationError("This MemoryManager has no store: pass db=... (a DuckDBStore, PostgresStore, "
+                                     "path or DSN).")
+        self.db = store
+        return store
+
+    # Agno's direct memory API (user "default" when none is given)
+
+    def get_user_memories(self, user_id: str | None = None) -> list[MemoryRecord]:
+        return self.store().list_memories(user_id or "default")
+
+    def add_user_memory(self, memory: "MemoryRecord | str", user_id: str | None = None) -> str:
+        """Store a memory as given (no model involved); returns its id."""
+        text = memory if isinstance(memory, str) else memory.memory
+        topics = [] if isinstance(memory, str) else list(getattr(memory, "topics", None) or ())
+        record = MemoryRecord(uuid.uuid4().hex[:12], user_id or "default", text, topics)
+        self.store().save_memory(record)
+        return record.memory_id
+
+    def delete_user_memory(self, memory_id: str, user_id: str | None = None) -> bool:
+        return self.store().delete_memory(user_id or "default", memory_id)
+
+    def clear_user_memories(self, user_id: str | None = None) -> int:
+        store, user = self.store(), user_id or "default"
+        memories = store.list_memories(user)
+        for memory in memories:
+            store.delete_memory(user, memory.memory_id)
+        return len(memories)
 
     async def aupdate(self, store: "Store", user_id: str, input: str, *, model: "str | Model | None" = None,
                       agent_id: str | None = None) -> "RunOutput":

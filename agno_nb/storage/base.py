@@ -21,6 +21,7 @@ from ..jsonsafe import dumps
 from .liveness import claim_alive, effective_status, owner_token
 from .records import MemoryRecord, RunRecord, SessionRecord, from_json, to_json
 from .schema import MIGRATIONS, SCHEMA_VERSION, TABLES
+from .session_cache import SessionCache
 
 if TYPE_CHECKING:
     import pandas
@@ -34,6 +35,8 @@ _RUN_COLUMNS = RunRecord.__slots__
 _MEMORY_COLUMNS = MemoryRecord.__slots__
 _APPROVAL_COLUMNS = ("run_id", "session_id", "user_id", "component_id", "requirements", "state", "created_at",
                      "claimed_by", "claimed_at")
+#: how many of a session's last completed runs the session row lists (history beyond that is a scan)
+RECENT_RUNS = 32
 INTERRUPTED_REASON = "interrupted: the process running it stopped (killed, crashed or restarted) before it ended"
 
 
@@ -72,11 +75,19 @@ class Store:
     flush_interval = 0.25
     #: how a dialect locks a row it reads in order to update it (PostgreSQL: ``FOR UPDATE``)
     for_update = ""
+    #: SQL for ``sessions.recent_runs`` with one more run id (``?``), keeping the last ``RECENT_RUNS``
+    append_recent = (f"list_slice(list_append(COALESCE(sessions.recent_runs, []::VARCHAR[]), ?), "
+                     f"-{RECENT_RUNS}, -1)")
     #: a short description for messages (path or DSN without password)
     location = ""
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
+        #: sessions kept between runs (``session_cache``); only stores with one writer process use one
+        self.session_cache: SessionCache | None = None
+
+    def _keeping_cache(self) -> Any:
+        return self.session_cache.keeping() if self.session_cache is not None else contextlib.nullcontext()
 
     # ----------------------------------------------------------------- dialect hooks (subclasses)
 
@@ -110,15 +121,16 @@ class Store:
         """Bring the schema to ``SCHEMA_VERSION`` (called by subclasses when they connect)."""
         cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, "
                     "applied_at DOUBLE PRECISION NOT NULL, description TEXT)")
-        cur.execute("SELECT max(version) FROM schema_version")
-        current = cur.fetchall()[0][0] or 0
+        cur.execute("SELECT version FROM schema_version")
+        applied = {row[0] for row in cur.fetchall()}
+        current = max(applied, default=0)
         if current > SCHEMA_VERSION:
             raise StoreSchemaError(
                 f"{self.location} was written by a newer agno_nb (schema version {current}; this version "
                 f"knows up to {SCHEMA_VERSION}). Upgrade agno_nb (pip install -U agno_nb); the store was "
                 f"left untouched.")
         for migration in MIGRATIONS:
-            if migration.version > current:
+            if migration.version not in applied:  # by number: one that landed late still applies
                 try:
                     for statement in migration.statements(self.json_type):
                         cur.execute(statement)
@@ -144,15 +156,18 @@ class Store:
             return self._get_session(cur, session_id, user_id)
 
     def _get_session(self, cur: Any, session_id: str, user_id: str | None) -> SessionRecord | None:
-        cur.execute(f"SELECT {', '.join(_SESSION_COLUMNS)} FROM sessions WHERE session_id = ?", [session_id])
-        rows = cur.fetchall()
-        if not rows:
+        row = self._session_row(cur, session_id)
+        if row is None:
             return None
-        record = SessionRecord(**dict(zip(_SESSION_COLUMNS, rows[0])))
+        record = _session_record(row)
         if user_id is not None and record.user_id not in (None, user_id):
             return None
-        record.state = from_json(record.state) or {}
         return record
+
+    def _session_row(self, cur: Any, session_id: str) -> list[Any] | None:
+        cur.execute(f"SELECT {', '.join(_SESSION_COLUMNS)} FROM sessions WHERE session_id = ?", [session_id])
+        rows = cur.fetchall()
+        return list(rows[0]) if rows else None
 
     def save_session(self, session: SessionRecord) -> None:
         """Insert or update a session. ``None`` name/summary keep what is stored."""
@@ -176,12 +191,12 @@ class Store:
             cur.execute("UPDATE sessions SET summary = ? WHERE session_id = ?", [summary, session_id])
 
     def list_sessions(self, *, component_id: str | None = None, user_id: str | None = None,
-                      limit: int = 1000) -> list[SessionRecord]:
-        """Sessions, most recently updated first."""
-        where, params = _filters(component_id=component_id, user_id=user_id)
+                      session_type: str | None = None, limit: int = 1000, offset: int = 0) -> list[SessionRecord]:
+        """Sessions, most recently updated first (``offset`` pages through them)."""
+        where, params = _filters(component_id=component_id, user_id=user_id, session_type=session_type)
         with self.transaction() as cur:
             cur.execute(f"SELECT {', '.join(_SESSION_COLUMNS)} FROM sessions{where} "
-                        f"ORDER BY updated_at DESC LIMIT {int(limit)}", params)
+                        f"ORDER BY updated_at DESC, session_id LIMIT {int(limit)} OFFSET {int(offset)}", params)
             records = [SessionRecord(**dict(zip(_SESSION_COLUMNS, row))) for row in cur.fetchall()]
         for record in records:
             record.state = from_json(record.state) or {}
@@ -264,7 +279,8 @@ class Store:
         """
         row = self._run_row(run)
         insert = f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}) VALUES ({', '.join('?' * len(_RUN_COLUMNS))})"
-        with self.transaction() as cur:
+        written = recent = None
+        with self._keeping_cache(), self.transaction() as cur:
             if replace:
                 cur.execute(insert + " ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, "
                             "input = excluded.input, content = excluded.content, messages = excluded.messages, "
@@ -278,7 +294,11 @@ class Store:
             if events:
                 self._insert_rows(cur, "events", EVENT_COLUMNS, events)
             if session is not None:
-                self._touch_session(cur, session, 1 if count_run else 0, state_base)
+                recent = run.run_id if run.status == "completed" and run.parent_run_id is None else None
+                written = self._touch_session(cur, session, 1 if count_run else 0, state_base, recent)
+        if session is not None and self.session_cache is not None:
+            self.session_cache.saved(session.session_id, written, session.updated_at, 1 if count_run else 0,
+                                     tuple(row) if recent is not None else None)
 
     @staticmethod
     def _run_row(run: RunRecord) -> list[Any]:
@@ -340,27 +360,42 @@ class Store:
             [s.session_id, s.session_type, s.component_id, s.user_id, s.name, to_json(s.state), s.summary,
              s.created_at, s.updated_at])
 
-    def _touch_session(self, cur: Any, s: SessionRecord, runs: int, state_base: dict[str, str] | None) -> None:
-        """Update the session after a run, or create it; race-free between processes (a new session's
-        first runs from several replicas are all counted)."""
-        self._create_session(cur, s)
+    def _touch_session(self, cur: Any, s: SessionRecord, runs: int, state_base: dict[str, str] | None,
+                       recent: str | None = None) -> str | None:
+        """Update the session after a run, or create it, in one statement when its state is untouched (the
+        common case); race-free between processes (a new session's first runs from several replicas are
+        all counted). ``recent``: a completed run to add to the session's recent runs. Returns the state
+        JSON it wrote, or ``None`` when the stored state was left as it was."""
         state = s.state
+        merge = False
         if state_base is not None:
             changed = {k: v for k, v in state.items() if dumps(v) != state_base.get(k)}
             removed = [k for k in state_base if k not in state]
-            if not changed and not removed:
-                cur.execute("UPDATE sessions SET updated_at = ?, run_count = run_count + ? WHERE session_id = ?",
-                            [s.updated_at, runs, s.session_id])
-                return
+            merge = bool(changed or removed)
+        sets = "updated_at = excluded.updated_at, run_count = sessions.run_count + excluded.run_count"
+        params: list[Any] = []
+        if recent is not None:
+            sets += f", recent_runs = {self.append_recent}"
+            params.append(recent)
+        if merge:
             cur.execute(f"SELECT state FROM sessions WHERE session_id = ?{self.for_update}", [s.session_id])
             rows = cur.fetchall()
-            current = (from_json(rows[0][0]) if rows else None) or {}
-            current.update(changed)
-            for key in removed:
-                current.pop(key, None)
-            state = current
-        cur.execute("UPDATE sessions SET state = ?, updated_at = ?, run_count = run_count + ? WHERE session_id = ?",
-                    [to_json(state), s.updated_at, runs, s.session_id])
+            if rows:  # another run may have changed other keys since this one started: keep those
+                current = from_json(rows[0][0]) or {}
+                current.update(changed)
+                for key in removed:
+                    current.pop(key, None)
+                state = current
+        if state_base is None or merge:
+            sets += ", state = excluded.state"
+        state_json = to_json(state)
+        cur.execute(
+            "INSERT INTO sessions (session_id, session_type, component_id, user_id, name, state, summary, "
+            "created_at, updated_at, run_count, recent_runs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            f"ON CONFLICT (session_id) DO UPDATE SET {sets}",
+            [s.session_id, s.session_type, s.component_id, s.user_id, s.name, state_json, s.summary,
+             s.created_at, s.updated_at, runs, [recent] if recent is not None else None, *params])
+        return state_json if state_base is None or merge else None
 
     #: batches up to this size go in one multi-row INSERT; larger ones take the dialect's bulk path
     small_batch = 200
@@ -381,27 +416,62 @@ class Store:
 
     def last_runs(self, session_id: str, n: int, *, statuses: tuple[str, ...] = ("completed",)) -> list[RunRecord]:
         """The last ``n`` top-level runs of a session (oldest first), reading only those rows."""
-        marks = ", ".join("?" * len(statuses))
         with self.transaction() as cur:
-            cur.execute(f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs WHERE session_id = ? AND parent_run_id IS NULL "
-                        f"AND status IN ({marks}) ORDER BY created_at DESC LIMIT {int(n)}",
-                        [session_id, *statuses])
-            rows = cur.fetchall()
-        return [_run_record(row) for row in reversed(rows)]
+            session = self._get_session(cur, session_id, None) if statuses == ("completed",) else None
+            return self._last_runs(cur, session_id, n, statuses, session)
+
+    def load_session(self, session_id: str, history: int = 0) -> tuple[SessionRecord | None, list[RunRecord]]:
+        """A session and its last ``history`` completed runs, in one transaction (what a run reads first);
+        from ``session_cache`` when this process saved them last."""
+        cache = self.session_cache
+        if cache is not None:
+            hit = cache.get(session_id, history)
+            if hit is not None:
+                return _session_record(hit[0]), [_run_record(row) for row in hit[1]]
+        with self._keeping_cache(), self.transaction() as cur:
+            row = self._session_row(cur, session_id)
+            session = _session_record(row) if row is not None else None
+            runs = self._last_runs(cur, session_id, max(history, RECENT_RUNS if cache else 0), ("completed",),
+                                   session, raw=True) if session is not None and (history or cache) else []
+        if cache is not None and row is not None:
+            cache.put(session_id, row, runs)
+        return session, [_run_record(r) for r in runs[-history:]] if history else []
+
+    def _last_runs(self, cur: Any, session_id: str, n: int, statuses: tuple[str, ...],
+                   session: SessionRecord | None, raw: bool = False) -> list[Any]:
+        """The last ``n`` runs, oldest first (``raw``: as stored rows)."""
+        if n <= 0:
+            return []
+        decode = (lambda row: row) if raw else _run_record
+        recent = session.recent_runs if session is not None else []
+        if recent and (len(recent) >= n or len(recent) >= session.run_count):  # type: ignore[union-attr]
+            ids = recent[-n:]
+            cur.execute(f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs WHERE run_id IN ({', '.join('?' * len(ids))})",
+                        ids)
+            found = {row[0]: row for row in cur.fetchall()}
+            if len(found) == len(ids):  # (a run deleted since: read the slow way)
+                return [decode(found[i]) for i in ids]
+        marks = ", ".join("?" * len(statuses))
+        cur.execute(f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs WHERE session_id = ? AND parent_run_id IS NULL "
+                    f"AND status IN ({marks}) ORDER BY created_at DESC LIMIT {int(n)}", [session_id, *statuses])
+        rows = cur.fetchall()
+        return [decode(row) for row in reversed(rows)]
 
     def list_runs(self, *, session_id: str | None = None, user_id: str | None = None,
-                  limit: int = 1000) -> list[RunRecord]:
-        """Runs, newest first."""
+                  limit: int = 1000, offset: int = 0, oldest_first: bool = False) -> list[RunRecord]:
+        """Runs, newest first (or oldest first); ``offset`` pages through them."""
         where, params = _filters(session_id=session_id, user_id=user_id)
+        order = "ASC" if oldest_first else "DESC"
         with self.transaction() as cur:
-            cur.execute(f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs{where} ORDER BY created_at DESC "
-                        f"LIMIT {int(limit)}", params)
+            cur.execute(f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs{where} ORDER BY created_at {order}, run_id "
+                        f"{order} LIMIT {int(limit)} OFFSET {int(offset)}", params)
             return [_run_record(row) for row in cur.fetchall()]
 
-    def get_events(self, run_id: str) -> list[dict[str, Any]]:
-        """The run's events in order, as dicts (``payload`` decoded)."""
+    def get_events(self, run_id: str, *, from_seq: int = 0) -> list[dict[str, Any]]:
+        """The run's events in order (from row ``from_seq`` on), as dicts (``payload`` decoded)."""
         with self.transaction() as cur:
-            cur.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE run_id = ? ORDER BY seq", [run_id])
+            cur.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE run_id = ? AND seq >= ? ORDER BY seq",
+                        [run_id, from_seq])
             rows = cur.fetchall()
         return [{**dict(zip(EVENT_COLUMNS, row)), "payload": from_json(row[6])} for row in rows]
 
@@ -534,6 +604,9 @@ class Store:
         """Delete everything of ``user_id`` in every table, in one transaction; return counts per table."""
         counts: dict[str, int] = {}
         with self.transaction() as cur:
+            # shared sessions stop listing the user's runs as recent (they are read the slow way from now)
+            cur.execute("UPDATE sessions SET recent_runs = NULL WHERE session_id IN "
+                        "(SELECT session_id FROM runs WHERE user_id = ?)", [user_id])
             for table, query in _user_queries("SELECT count(*)"):
                 cur.execute(query, [user_id] * query.count("?"))
                 counts[table] = cur.fetchall()[0][0]
@@ -567,6 +640,13 @@ def _filters(**columns: Any) -> tuple[str, list[Any]]:
     clauses = [f"{name} = ?" for name, value in columns.items() if value is not None]
     params = [value for value in columns.values() if value is not None]
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _session_record(row: list[Any]) -> SessionRecord:
+    record = SessionRecord(**dict(zip(_SESSION_COLUMNS, row)))
+    record.recent_runs = list(record.recent_runs or ())
+    record.state = from_json(record.state) or {}
+    return record
 
 
 def _run_record(row: tuple) -> RunRecord:

@@ -24,7 +24,8 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-from .base import Store, StoreConnectionError, StoreError, StoreLockedError, StoreSchemaError
+from .session_cache import SessionCache
+from .base import RECENT_RUNS, Store, StoreConnectionError, StoreError, StoreLockedError, StoreSchemaError
 
 if TYPE_CHECKING:
     import pandas
@@ -57,6 +58,9 @@ class DuckDBStore(Store):
         self._watcher: threading.Thread | None = None
         #: connections opened so far (tests and the benchmark read it)
         self.connects = 0
+        # One cache per file, shared by every store object on it in this process: a write through any of
+        # them keeps it true (the file has one writer process at a time; see ``session_cache``).
+        self.session_cache = _cache_for(self.path)
 
     # ------------------------------------------------------------------------------ connection
 
@@ -66,6 +70,9 @@ class DuckDBStore(Store):
         deadline = time.monotonic() + (self.lock_timeout if self.shared else 0.0)
         delay = 0.005
         waiting = False
+        folder = os.path.dirname(self.path)
+        if self.path != ":memory:" and folder and not os.path.isdir(folder):
+            os.makedirs(folder, exist_ok=True)  # DuckDBStore("tmp/chat.duckdb") with no tmp/ yet, as in Agno
         try:
             while True:
                 try:
@@ -104,10 +111,13 @@ class DuckDBStore(Store):
 
         with self._lock:
             con = self._con
+            reconnected = con is None
             if con is None:
                 con = self._con = self._connect()
                 if self.shared:
                     self._watch()
+            if self.session_cache is not None:
+                self.session_cache.on_transaction(reconnected)
             try:
                 con.execute("BEGIN TRANSACTION")
                 try:
@@ -208,6 +218,21 @@ class DuckDBStore(Store):
         if isinstance(exc, StoreError):
             return exc
         return StoreError(f"DuckDB error on {self.path}: {text}")
+
+
+_caches: dict[str, SessionCache] = {}
+_caches_lock = threading.Lock()
+
+
+def _cache_for(path: str) -> SessionCache:
+    if path == ":memory:":
+        return SessionCache(RECENT_RUNS)
+    key = os.path.realpath(path)
+    with _caches_lock:
+        cache = _caches.get(key)
+        if cache is None:
+            cache = _caches[key] = SessionCache(RECENT_RUNS)
+        return cache
 
 
 def _describe(pid: int) -> str:

@@ -31,12 +31,12 @@ class SessionRecord:
     """One conversation (of an agent, team or workflow) with its state, summary and name."""
 
     __slots__ = ("session_id", "session_type", "component_id", "user_id", "name", "state", "summary",
-                 "created_at", "updated_at", "run_count")
+                 "created_at", "updated_at", "run_count", "recent_runs")
 
     def __init__(self, session_id: str, session_type: str = "agent", component_id: str | None = None,
                  user_id: str | None = None, name: str | None = None, state: dict | None = None,
                  summary: str | None = None, created_at: float | None = None, updated_at: float | None = None,
-                 run_count: int = 0):
+                 run_count: int = 0, recent_runs: list[str] | None = None):
         now = time.time()
         self.session_id = session_id
         self.session_type = session_type
@@ -48,6 +48,8 @@ class SessionRecord:
         self.created_at = created_at or now
         self.updated_at = updated_at or now
         self.run_count = run_count
+        #: ids of the session's last completed top-level runs, newest last (at most ``RECENT_RUNS``)
+        self.recent_runs = list(recent_runs) if recent_runs else []
 
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__}

@@ -70,9 +70,43 @@ def _v2(json: str) -> list[str]:
     ]
 
 
+def _v3(json: str) -> list[str]:
+    # The ids of a session's last completed runs, newest last: history is then a lookup of a few primary
+    # keys, whatever the session's length (DuckDB cannot read "the last N by time" off an index).
+    list_type = "TEXT[]" if json == "JSONB" else "VARCHAR[]"
+    return [f"ALTER TABLE sessions ADD COLUMN recent_runs {list_type}"]
+
+
+def _v4(json: str) -> list[str]:
+    """The served runtime's tables (agno_nb.serve): API keys, the audit log, and run controls.
+
+    API keys keep only a SHA-256 of their secret. The audit log holds who called which route, with
+    what status and how long it took; never bodies, tokens or query strings. A run control is a
+    request (``cancel``) for the replica that runs a run, which may not be the one that was asked.
+    """
+    return [
+        f"""CREATE TABLE api_keys (
+            key_id TEXT PRIMARY KEY, name TEXT, secret_sha256 TEXT NOT NULL, user_id TEXT NOT NULL,
+            scopes {json}, created_at DOUBLE PRECISION NOT NULL, expires_at DOUBLE PRECISION,
+            revoked_at DOUBLE PRECISION, last_used_at DOUBLE PRECISION)""",
+        """CREATE TABLE audit_log (
+            ts DOUBLE PRECISION NOT NULL, request_id TEXT, user_id TEXT, credential TEXT, method TEXT,
+            route TEXT, path TEXT, status INTEGER, duration_ms DOUBLE PRECISION, client TEXT)""",
+        "CREATE INDEX audit_log_ts ON audit_log (ts)",
+        "CREATE INDEX audit_log_user ON audit_log (user_id, ts)",
+        """CREATE TABLE run_controls (
+            run_id TEXT PRIMARY KEY, action TEXT NOT NULL, reason TEXT,
+            requested_at DOUBLE PRECISION NOT NULL)""",
+    ]
+
+
+# Applied by number, whichever are missing: a store that got one version before an earlier number existed
+# still gets that one when it arrives.
 MIGRATIONS: list[Migration] = [
     Migration(1, "sessions, runs, events, memories, approvals, checkpoints", _v1),
     Migration(2, "run writers and heartbeats; claims of paused runs", _v2),
+    Migration(3, "the last runs of each session, for flat history reads", _v3),
+    Migration(4, "served runtime: api_keys, audit_log, run_controls", _v4),
 ]
 
 #: the version this code writes

@@ -16,6 +16,7 @@ stored member runs carry the team run as ``parent_run_id``.
 
 from __future__ import annotations
 
+import enum
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ..agent.agent import Agent
@@ -29,9 +30,19 @@ if TYPE_CHECKING:
 
     from ..storage.base import Store
 
-__all__ = ["Team", "MODES"]
+__all__ = ["Team", "TeamMode", "MODES"]
 
 MODES = ("route", "coordinate", "collaborate", "broadcast", "tasks")
+
+
+class TeamMode(str, enum.Enum):
+    """The modes as an enum (Agno's ``TeamMode``); plain strings work the same."""
+
+    coordinate = "coordinate"
+    route = "route"
+    collaborate = "collaborate"
+    broadcast = "broadcast"
+    tasks = "tasks"
 
 _MODE_INSTRUCTIONS = {
     "route": "You lead a team. Send the user's request to the single best member with route_to_member; "
@@ -72,7 +83,12 @@ class Team:
         user_id: str | None = None,
         session_id: str | None = None,
         debug: bool = False,
+        role: str | None = None,
+        show_members_responses: bool = False,
+        stream: bool | None = None,
+        debug_mode: bool | None = None,
     ):
+        mode = mode.value if isinstance(mode, TeamMode) else mode
         if mode not in MODES:
             raise ConfigurationError(f"Team {name!r}: mode must be one of {', '.join(MODES)}; got {mode!r}.")
         self.name = name
@@ -99,8 +115,13 @@ class Team:
         self.max_iterations = max_iterations
         self.tool_call_limit = tool_call_limit
         self.user_id = user_id
-        self.session_id = session_id
-        self.debug = debug
+        self._session_id = session_id
+        self.debug = debug if debug_mode is None else debug_mode
+        #: what this team does, when it is a member of another team
+        self.role = role
+        #: ``print_response`` also prints each member's answer (Agno's option)
+        self.show_members_responses = show_members_responses
+        self.stream = stream
         self._leader: Agent | None = None
         self._validate()
 
@@ -117,6 +138,17 @@ class Team:
             raise ConfigurationError(f"Team {self.name!r}: member ids must be unique; repeated: {duplicates}. "
                                      f"Give members distinct names or ids.")
         check_no_cycle(self)
+
+    @property
+    def session_id(self) -> str | None:
+        """The team's current session (as in Agno, a run without a session id continues it)."""
+        return self._leader.session_id if self._leader is not None else self._session_id
+
+    @session_id.setter
+    def session_id(self, value: str | None) -> None:
+        self._session_id = value
+        if self._leader is not None:
+            self._leader.session_id = value
 
     # ---------------------------------------------------------------------------------- leader
 
@@ -162,8 +194,31 @@ class Team:
     def continue_run(self, run: Any, requirements: Any = None, **kwargs: Any) -> Any:
         return self.leader.continue_run(run, requirements, **kwargs)
 
+    def acontinue_run(self, run: Any, requirements: Any = None, **kwargs: Any) -> Any:
+        """``continue_run`` for async code; see ``Agent.acontinue_run``."""
+        return self.leader.acontinue_run(run, requirements, **kwargs)
+
     def print_response(self, input: Any = None, **kwargs: Any) -> Any:
-        return self.leader.print_response(input, **kwargs)
+        """Run and print the team's answer (see ``Agent.print_response``); with
+        ``show_members_responses`` each member's answer is printed too."""
+        from ..agent.printing import print_response
+
+        return print_response(self, input, **kwargs)
+
+    async def aprint_response(self, input: Any = None, **kwargs: Any) -> Any:
+        from ..agent.printing import aprint_response
+
+        return await aprint_response(self, input, **kwargs)
+
+    def get_chat_history(self, session_id: str | None = None, **kwargs: Any) -> list[Any]:
+        return self.leader.get_chat_history(session_id, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        # The session API of the leader (get_session, get_session_summary, get_user_memories, ...).
+        if name.startswith(("get_session", "get_user_memories", "rename_session", "delete_session",
+                            "fork_session", "get_run_requirements", "acontinue_run")):
+            return getattr(self.leader, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def store(self) -> "Store | None":
         return self.leader.store()
@@ -186,10 +241,13 @@ def check_no_cycle(team: Team, path: tuple[Team, ...] = ()) -> None:
 
 
 def _role(member: "Agent | Team") -> str:
+    if member.role:
+        return member.role.strip().splitlines()[0][:200]
     if isinstance(member, Team):
         return f"a team ({member.mode}) of {', '.join(m.id for m in member.members)}" + (
             f": {member.description}" if member.description else "")
-    text = member.description or (member.instructions if isinstance(member.instructions, str)
-                                  else " ".join(member.instructions or ()))
+    instructions = member.instructions if not callable(member.instructions) else None
+    text = member.description or (instructions if isinstance(instructions, str)
+                                  else " ".join(instructions or ()))
     return (text or "an assistant").strip().splitlines()[0][:200]
 

@@ -19,7 +19,7 @@ import time
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..jsonsafe import dumps
-from .._sync import on_background_loop, run_in_thread
+from .._sync import may_block_loop, run_in_thread
 from ..errors import ToolDefinitionError
 from .docstrings import parse_docstring
 from .result import ToolResult
@@ -241,8 +241,8 @@ class Function:
 
         A sync tool runs inline unless ``in_thread`` (several calls of one turn should overlap), a
         ``timeout`` is set (a timeout can only interrupt the caller if the tool is off the loop's thread),
-        or the run was started from a notebook cell (so the Stop button ends the run at once, not when
-        the tool returns). Off the loop, it runs on a daemon thread: a tool that timed out or whose run
+        or the loop is shared (a notebook cell's run, so the Stop button ends it at once; an async app or a
+        served replica, whose other runs must not wait for this tool): see ``_sync.may_block_loop``. Off the loop, it runs on a daemon thread: a tool that timed out or whose run
         was cancelled cannot be killed, so it runs to its end, but it never keeps the process alive.
         """
         key = None
@@ -251,7 +251,7 @@ class Function:
             hit = self._cache.get(key)
             if hit is not None and hit[0] > time.monotonic():
                 return hit[1], True
-        call = self._invoke(kwargs, in_thread or self.timeout is not None or on_background_loop())
+        call = self._invoke(kwargs, in_thread or self.timeout is not None or not may_block_loop())
         if self.timeout is None:
             result = await call
         else:

@@ -55,10 +55,21 @@ def _log(run_context: RunContext, entry: str) -> str:
 class ReasoningTools(Toolkit):
     """``think`` and ``analyze`` tools, with instructions on when to use them."""
 
-    def __init__(self, *, think: bool = True, analyze: bool = True, instructions: str | None = None):
+    def __init__(self, *, think: bool = True, analyze: bool = True, instructions: str | None = None,
+                 add_instructions: bool = True, add_few_shot: bool = False, few_shot_examples: str | None = None):
         tools = [fn for fn, on in ((_THINK, think), (_ANALYZE, analyze)) if on]
-        super().__init__("reasoning", tools, instructions=instructions or _INSTRUCTIONS)
+        text = (instructions or _INSTRUCTIONS) if add_instructions else None
+        if add_few_shot or few_shot_examples:  # Agno's options: worked examples after the instructions
+            examples = few_shot_examples or _FEW_SHOT
+            text = f"{text}\n\n{examples}" if text else examples
+        super().__init__("reasoning", tools, instructions=text)
 
+
+_FEW_SHOT = """Example:
+User: Which is bigger, 9.11 or 9.9?
+think(title="Compare decimals", thought="Compare the tenths: 9.9 has 9 tenths, 9.11 has 1 tenth.")
+analyze(title="Check", result="9.9 > 9.11", analysis="Tenths decide; 9 > 1.", next_action="final_answer")
+Answer: 9.9 is bigger."""
 
 _THINK = Function(think)
 _ANALYZE = Function(analyze)

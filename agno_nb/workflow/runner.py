@@ -17,8 +17,8 @@ from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, AsyncIterator
 
 from ..errors import AgnoNBError
-from ..run_events import (Event, RunCompleted, RunContinued, RunError, RunPaused, RunRef, RunStarted, RunStatus,
-                          new_span_id)
+from ..run_events import (Event, RunCancelled, RunCompleted, RunContinued, RunError, RunPaused, RunRef, RunStarted,
+                          RunStatus, new_span_id)
 from ..tools.function import serialize_result
 from .events import ConditionEvaluated, LoopIteration, RouterSelected, StepCompleted, StepRetrying, StepStarted
 from .steps import Condition, Loop, Parallel, Router, Step, StepInput, StepOutput, Steps, call_maybe_async
@@ -101,7 +101,11 @@ async def run_workflow(run: WorkflowRun, resumed: bool = False) -> AsyncIterator
                 break
         yield RunCompleted(ref, span, run.parent_span, run.last_content,
                            RunStatus.COMPLETED, "stopped early by a step" if run.stopped else None, [], run.state)
-    except asyncio.CancelledError:
+    except asyncio.CancelledError as cancel:
+        # As an agent run does: the stream ends with the cancellation (and its reason), then it proceeds.
+        from ..agent.loop import cancel_reason
+
+        yield RunCancelled(ref, span, run.parent_span, cancel_reason(cancel))
         raise
     except Exception as exc:
         yield RunError(ref, span, run.parent_span, exc, [])
@@ -222,9 +226,16 @@ async def _call_function(fn: Any, step_input: StepInput) -> Any:
     if inspect.isasyncgenfunction(fn):
         chunks = [c async for c in fn(step_input)]
         return _join(chunks)
-    if inspect.isgeneratorfunction(fn):
-        return _join(list(fn(step_input)))
-    return await call_maybe_async(fn, step_input)
+    if inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None)):
+        return await fn(step_input)
+    from .._sync import may_block_loop, run_in_thread
+
+    if may_block_loop():
+        return _join(list(fn(step_input))) if inspect.isgeneratorfunction(fn) else await call_maybe_async(fn, step_input)
+    # a sync step on a shared loop (a served replica, a notebook) runs on a thread: other runs go on
+    result = await run_in_thread(lambda: _join(list(fn(step_input))) if inspect.isgeneratorfunction(fn)
+                                 else fn(step_input))
+    return await result if inspect.isawaitable(result) else result
 
 
 def _join(chunks: list[Any]) -> Any:

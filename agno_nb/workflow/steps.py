@@ -42,6 +42,19 @@ class StepInput:
             raise KeyError(f"No step named {name!r} has run yet; ran: {list(self.previous_step_outputs)}")
         return output.content
 
+    # Agno's spellings
+    def get_last_step_content(self) -> Any:
+        return self.previous_step_content
+
+    def get_all_previous_content(self) -> str:
+        """Every earlier step's content, each under its step name (as Agno formats it)."""
+        return "\n\n".join(f"=== {name} ===\n{output.content}" for name, output in self.previous_step_outputs.items())
+
+    def get_input_as_string(self) -> str:
+        from ..jsonsafe import dumps
+
+        return self.input if isinstance(self.input, str) else dumps(self.input)
+
     def __repr__(self) -> str:
         return f"StepInput(input={self.input!r}, previous={list(self.previous_step_outputs)})"
 
@@ -83,7 +96,9 @@ class Step:
     def __init__(self, name: str | None = None, work: Any = None, *, agent: Any = None, team: Any = None,
                  executor: Callable[..., Any] | None = None, workflow: "Workflow | None" = None,
                  description: str | None = None, max_retries: int = 0, on_error: str = "fail",
-                 requires_confirmation: bool = False):
+                 requires_confirmation: bool = False, skip_on_failure: bool = False):
+        if skip_on_failure:  # Agno's spelling of on_error="skip"
+            on_error = "skip"
         work = next((w for w in (work, agent, team, executor, workflow) if w is not None), None)
         if work is None:
             raise ConfigurationError(f"Step {name!r} needs something to run: an Agent, Team, Workflow or function.")
@@ -142,8 +157,9 @@ class Steps(_Group):
 
     kind = "steps"
 
-    def __init__(self, *steps: Any, name: str | None = None, description: str | None = None):
-        super().__init__(steps, name, description)
+    def __init__(self, *steps: Any, name: str | None = None, description: str | None = None,
+                 **agno: Any):
+        super().__init__(_steps_of(type(self).__name__, steps, agno), name, description)
 
 
 class Parallel(_Group):
@@ -153,8 +169,9 @@ class Parallel(_Group):
 
     kind = "parallel"
 
-    def __init__(self, *steps: Any, name: str | None = None, description: str | None = None):
-        super().__init__(steps, name, description)
+    def __init__(self, *steps: Any, name: str | None = None, description: str | None = None,
+                 **agno: Any):
+        super().__init__(_steps_of(type(self).__name__, steps, agno), name, description)
 
 
 class Loop(_Group):
@@ -163,8 +180,9 @@ class Loop(_Group):
     kind = "loop"
 
     def __init__(self, *steps: Any, name: str | None = None, max_iterations: int = 3,
-                 end_condition: Callable[[list[StepOutput]], bool] | None = None, description: str | None = None):
-        super().__init__(steps, name, description)
+                 end_condition: Callable[[list[StepOutput]], bool] | None = None, description: str | None = None,
+                 **agno: Any):
+        super().__init__(_steps_of("Loop", steps, agno), name, description)
         if max_iterations < 1:
             raise ConfigurationError(f"Loop {self.name}: max_iterations must be at least 1.")
         self.max_iterations = max_iterations
@@ -206,6 +224,16 @@ class Router(_Group):
                                          f"its choices {[s.name for s in self.steps]}.")
             chosen.append(match)
         return chosen
+
+
+def _steps_of(kind: str, positional: tuple, agno: dict[str, Any]) -> Sequence[Any]:
+    """The child steps, given positionally or as Agno's ``steps=[...]`` (not both)."""
+    keyword = agno.pop("steps", None)
+    if agno:
+        raise ConfigurationError(f"{kind}() got unexpected arguments {sorted(agno)}.")
+    if keyword is not None and positional:
+        raise ConfigurationError(f"{kind}: give the steps either positionally or as steps=[...], not both.")
+    return list(keyword) if keyword is not None else positional
 
 
 def as_step(item: Any) -> Step:

@@ -33,7 +33,8 @@ class Workflow:
 
     def __init__(self, *, name: str, steps: Sequence[Any], id: str | None = None, description: str | None = None,
                  db: "Store | str | None" = None, session_state: dict[str, Any] | None = None,
-                 user_id: str | None = None, session_id: str | None = None):
+                 user_id: str | None = None, session_id: str | None = None, stream: bool | None = None,
+                 markdown: bool = False, debug_mode: bool = False):
         if not steps:
             raise ConfigurationError(f"Workflow {name!r} needs at least one step.")
         self.name = name
@@ -44,6 +45,10 @@ class Workflow:
         self.session_state = session_state
         self.user_id = user_id
         self.session_id = session_id
+        #: ``print_response`` defaults (Agno's options)
+        self.stream = stream
+        self.markdown = markdown
+        self.debug = debug_mode
         self._store: Any = None
         _check(self)
 
@@ -175,9 +180,10 @@ class Workflow:
         return run_sync(self._collect(run))
 
     def arun(self, input: Any = None, *, stream: bool = False, session_id: str | None = None,
-             user_id: str | None = None, session_state: dict[str, Any] | None = None) -> Any:
+             user_id: str | None = None, session_state: dict[str, Any] | None = None,
+             run_id: str | None = None) -> Any:
         """Run asynchronously: awaitable ``RunOutput``, or an async iterator of events with ``stream=True``."""
-        run = self._new_run(input, session_id, user_id, session_state)
+        run = self._new_run(input, session_id, user_id, session_state, run_id)
         return self._events(run, False) if stream else self._collect(run)
 
     def _nested_stream(self, input: Any, *, parent: Any, parent_span: str, store: Any,
@@ -204,6 +210,11 @@ class Workflow:
         if stream:
             return iterate_sync(self._events(run, True, count=True))
         return run_sync(self._collect(run, resumed=True, count=True))
+
+    def aresume(self, run_id: str, *, stream: bool = False, user_id: str | None = None) -> Any:
+        """``resume`` for async code: awaitable ``RunOutput``, or an async iterator with ``stream=True``."""
+        run = self._restore(run_id, user_id or self.user_id)
+        return self._events(run, True, count=True) if stream else self._collect(run, resumed=True, count=True)
 
     def _restore(self, run_id: str, user_id: str | None) -> WorkflowRun:
         from ..storage.access import check_owner
@@ -240,6 +251,19 @@ class Workflow:
                      user_id: str | None = None) -> Any:
         """Continue a paused run once each waiting step is confirmed or rejected (RunOutput or run id;
         by id, only the run's own user may continue it: ``user_id``)."""
+        restored = self._paused_run(run, requirements, user_id)
+        if stream:
+            return iterate_sync(self._events(restored, True))
+        return run_sync(self._collect(restored, resumed=True))
+
+    def acontinue_run(self, run: Any, requirements: list[Any] | None = None, *, stream: bool = False,
+                      user_id: str | None = None) -> Any:
+        """``continue_run`` for async code: awaitable ``RunOutput``, or an async iterator with ``stream=True``."""
+        restored = self._paused_run(run, requirements, user_id)
+        return self._events(restored, True) if stream else self._collect(restored, resumed=True)
+
+    def _paused_run(self, run: Any, requirements: list[Any] | None, user_id: str | None) -> WorkflowRun:
+        """Claim a paused run and restore it with the decisions applied."""
         from ..agent.hitl import PausedRun, check_resolved
         from ..storage.access import check_owner
         from ..storage.base import NotFoundError
@@ -274,9 +298,7 @@ class Workflow:
         restored.decisions = {d.tool_name: ("confirmed" if d.decision == "confirmed" else
                                             f"rejected: {d.reason or 'no reason given'}") for d in decisions}
         restored.first_seq = paused.event_count or 0
-        if stream:
-            return iterate_sync(self._events(restored, True))
-        return run_sync(self._collect(restored, resumed=True))
+        return restored
 
     def audit_trail(self, run_id: str) -> "pandas.DataFrame":
         """Every step and construct of a stored run: what ran, in which order, how long, with what result."""
@@ -286,6 +308,17 @@ class Workflow:
         frame = store.sql("SELECT seq, type, span_id, parent_span_id, to_timestamp(ts) AS time, payload FROM events "
                           "WHERE run_id = ? ORDER BY seq", [run_id])
         return frame
+
+    def print_response(self, input: Any = None, **kwargs: Any) -> RunOutput:
+        """Run and print the final answer (with ``stream=True``, each step's output as it finishes)."""
+        from ..agent.printing import print_response
+
+        return print_response(self, input, **kwargs)
+
+    async def aprint_response(self, input: Any = None, **kwargs: Any) -> RunOutput:
+        from ..agent.printing import aprint_response
+
+        return await aprint_response(self, input, **kwargs)
 
     def __repr__(self) -> str:
         return f"Workflow({self.name!r}, steps={[s.name for s in self.steps]})"

@@ -15,7 +15,7 @@ installed() {
     [ -x "$PY" ] && "$PY" - "$AGNO_VERSION" <<'PYEOF' >/dev/null 2>&1
 import sys
 from importlib.metadata import version
-import agno, openai, httpx, mcp, fastmcp, sqlalchemy, greenlet  # noqa: F401
+import agno, openai, httpx, mcp, fastmcp, fastapi, uvicorn, uvloop, httptools, sqlalchemy, aiosqlite, greenlet  # noqa: F401
 sys.exit(0 if version("agno") == sys.argv[1] else 1)
 PYEOF
 }
@@ -23,7 +23,7 @@ PYEOF
 if ! installed; then
     [ -x "$PY" ] || python3 -m venv "$VENV"
     "$PY" -m pip install --quiet --disable-pip-version-check \
-        "agno==$AGNO_VERSION" openai httpx mcp "fastmcp>=4.0.0,<5" "sqlalchemy[asyncio]"
+        "agno[os,sqlite]==$AGNO_VERSION" openai httpx "uvicorn[standard]" mcp "fastmcp>=4.0.0,<5" "sqlalchemy[asyncio]"
     installed || { echo "setup_agno.sh: agno install check failed" >&2; exit 1; }
 fi
 
