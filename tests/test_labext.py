@@ -385,3 +385,65 @@ def test_a_store_locked_by_another_process_gives_one_message(lab, page, tmp_path
     finally:
         holder.kill()
         holder.wait(timeout=10)
+
+
+# ------------------------------------------------------------------------------ served runtime
+
+_SETTINGS_JS = """async ([url, key]) => {
+  const xsrf = document.cookie.match(/_xsrf=([^;]+)/);
+  const headers = {'Content-Type': 'application/json'};
+  if (xsrf) headers['X-XSRFToken'] = decodeURIComponent(xsrf[1]);
+  const raw = JSON.stringify({runtimeUrl: url, apiKey: key});
+  const response = await fetch('/lab/api/settings/agno-nb:sidebar', {method: 'PUT', headers, body: JSON.stringify({raw})});
+  return response.status;
+}"""
+
+
+def test_the_sidebar_lists_a_served_runtime_and_a_refused_key_is_one_message(lab, page, tmp_path, deadline):
+    from playwright.sync_api import expect
+
+    from agno_nb import Agent, ScriptedModel
+    from agno_nb.models.scripts import text
+    from agno_nb.serve import create_app, start_server
+    from agno_nb.serve.auth import Auth
+    from agno_nb.serve.keys import create_key
+    from agno_nb.storage.duckdb import DuckDBStore
+
+    store = DuckDBStore(str(tmp_path / "served.duckdb"))
+    agent = Agent(name="served_echo", db=store, model=ScriptedModel([text("Served hello, says the runtime.")]))
+    served = agent.run("Hello runtime", user_id="ana", session_id="served-session")
+    token, _ = create_key(store, user_id="ana", scopes=["sessions:read"])
+    server = start_server(create_app(agents=[agent], db=store, auth=Auth(api_keys=True)))
+    try:
+        _notebook(lab.root / "runtime.ipynb", ["print('the sidebar reads the runtime')"])
+        _open(page, lab, "runtime.ipynb", deadline)
+
+        def configure(url: str, key: str):  # Settings > Agno, saved; the page reads them when it loads
+            assert page.evaluate(_SETTINGS_JS, [url, key]) == 204
+            _open(page, lab, "runtime.ipynb", deadline)
+            return _open_sidebar(page, deadline)
+
+        sidebar = configure(server.url, token)
+        run = sidebar.locator(".agno-runtime .agno-remote-run")
+        expect(run).to_have_count(1, timeout=deadline.ms(20))
+        expect(run).to_contain_text("served_echo")
+        expect(run.locator(".agno-status")).to_have_text("completed")
+        page.screenshot(path=str(tmp_path / "sidebar_runtime.png"))
+        run.click()
+        tab = page.locator(".jp-AgnoTraceTab .agno-trace").filter(has_text="Served hello")
+        expect(tab.locator(".answer")).to_contain_text("Served hello, says the runtime.", timeout=deadline.ms(15))
+        assert served.status == "completed"
+        # a key the runtime refuses: one message, no list
+        sidebar = configure(server.url, "ank_wrong_key")
+        error = sidebar.locator(".agno-runtime .agno-runtime-error")
+        expect(error).to_contain_text("refused the API key (401", timeout=deadline.ms(20))
+        expect(sidebar.locator(".agno-runtime .agno-remote-run")).to_have_count(0)
+        # a runtime that is not there
+        sidebar = configure("http://127.0.0.1:9", token)
+        error = sidebar.locator(".agno-runtime .agno-runtime-error")
+        expect(error).to_contain_text("Cannot reach the runtime at http://127.0.0.1:9", timeout=deadline.ms(30))
+        page.screenshot(path=str(tmp_path / "sidebar_runtime_refused.png"))
+    finally:
+        page.evaluate(_SETTINGS_JS, ["", ""])
+        server.stop()
+        store.close()

@@ -9,7 +9,8 @@ Routes (under the server's base URL, authenticated by Jupyter's own token or coo
 
 - ``GET agno-nb/api/store?notebook=PATH`` (or ``store=FILE.duckdb``): the store's recent sessions,
   runs and pending approvals;
-- ``GET agno-nb/api/trace/RUN_ID?notebook=PATH``: a stored run's trace bundle.
+- ``GET agno-nb/api/trace/RUN_ID?notebook=PATH``: a stored run's trace bundle;
+- ``GET agno-nb/api/remote/PATH``: a served runtime's sessions, runs and traces (``remote.py``).
 """
 
 from __future__ import annotations

@@ -68,18 +68,18 @@ export type StoreRef = { notebook: string } | { store: string };
 
 /** A failed request, with the server's one-line message. */
 export class ApiError extends Error {
-  constructor(message: string, readonly status: number, readonly locked: boolean) {
+  constructor(message: string, readonly status: number, readonly locked: boolean, readonly refused = false) {
     super(message);
   }
 }
 
-async function get<T>(path: string[], query: Record<string, string>): Promise<T> {
+async function get<T>(path: string[], query: Record<string, string>, headers?: Record<string, string>): Promise<T> {
   const settings = ServerConnection.makeSettings();
   const url = URLExt.join(settings.baseUrl, 'agno-nb', 'api', ...path.map(encodeURIComponent)) +
     URLExt.objectToQueryString(query);
   let response: Response;
   try {
-    response = await ServerConnection.makeRequest(url, {}, settings);
+    response = await ServerConnection.makeRequest(url, { headers }, settings);
   } catch (error) {
     throw new ApiError(`The Jupyter server did not answer: ${String(error)}`, 0, false);
   }
@@ -93,7 +93,7 @@ async function get<T>(path: string[], query: Record<string, string>): Promise<T>
     const message = data?.message ?? (response.status === 404
       ? 'The Jupyter server has no agno_nb routes: is agno_nb installed in the environment running JupyterLab?'
       : response.statusText);
-    throw new ApiError(message, response.status, data?.locked === true);
+    throw new ApiError(message, response.status, data?.locked === true, data?.refused === true);
   }
   return data as T;
 }
@@ -104,4 +104,48 @@ export function storeSummary(ref: StoreRef): Promise<StoreSummary> {
 
 export function storedTrace(ref: StoreRef, runId: string): Promise<unknown> {
   return get<unknown>(['trace', runId], ref as Record<string, string>);
+}
+
+// ------------------------------------------------------------------------------ served runtime
+
+/** A served runtime (agno-nb serve) and its API key, from Lab's settings. */
+export interface Runtime {
+  url: string;
+  apiKey: string;
+}
+
+export interface RemoteSession {
+  session_id: string;
+  session_type?: string;
+  component_id?: string | null;
+  user_id?: string | null;
+  name?: string | null;
+  updated_at?: number;
+  run_count?: number;
+}
+
+export interface RemoteRun {
+  run_id: string;
+  session_id?: string | null;
+  status: string;
+  component_name?: string | null;
+  component_id?: string | null;
+  input?: unknown;
+  created_at?: number;
+  metrics?: { input_tokens?: number; output_tokens?: number; duration?: number };
+}
+
+/** A read route of the runtime, through the Jupyter server (which adds the bearer key). */
+export function remote<T>(runtime: Runtime, path: string[], query: Record<string, string> = {}): Promise<T> {
+  return get<T>(['remote', ...path], query, { 'X-Agno-Runtime-URL': runtime.url, 'X-Agno-Runtime-Key': runtime.apiKey });
+}
+
+/** The runtime's most recent sessions and, for the first few, their latest runs (newest first). */
+export async function remoteRuns(runtime: Runtime, sessions = 8): Promise<{ sessions: RemoteSession[]; runs: RemoteRun[] }> {
+  const listed = await remote<{ data: RemoteSession[] }>(runtime, ['sessions'], { limit: String(sessions) });
+  const pages = await Promise.all(listed.data.map(s =>
+    remote<{ data: RemoteRun[] }>(runtime, ['sessions', s.session_id, 'runs'], { limit: '50' })));
+  const runs = pages.flatMap(page => page.data)
+    .sort((a, b) => (b.created_at ?? 0) - (a.created_at ?? 0));
+  return { sessions: listed.data, runs: runs.slice(0, 50) };
 }

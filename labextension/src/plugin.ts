@@ -6,10 +6,11 @@
 import { ILabShell, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, WidgetTracker } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { LabIcon } from '@jupyterlab/ui-components';
 
-import { StoreRef } from './api';
+import { storedTrace } from './api';
 import { markdownWith } from './mime';
 import { AgnoSidebar } from './sidebar';
 import { createTraceTab, TraceTabContent } from './traceTab';
@@ -33,19 +34,19 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
   description: 'The Agno sidebar: agents in the kernel, pending approvals, recent runs and their traces.',
   autoStart: true,
   requires: [INotebookTracker],
-  optional: [ILabShell, ICommandPalette, IRenderMimeRegistry],
+  optional: [ILabShell, ICommandPalette, IRenderMimeRegistry, ISettingRegistry],
   activate: (app: JupyterFrontEnd, tracker: INotebookTracker, labShell: ILabShell | null,
-    palette: ICommandPalette | null, rendermime: IRenderMimeRegistry | null) => {
+    palette: ICommandPalette | null, rendermime: IRenderMimeRegistry | null, settings: ISettingRegistry | null) => {
     const markdown = rendermime ? markdownWith(rendermime) : undefined;
     const traces = new WidgetTracker<MainAreaWidget<TraceTabContent>>({ namespace: 'agno-nb-trace' });
-    const openTrace = (ref: StoreRef, runId: string, title: string): void => {
+    const openTrace = (fetchTrace: () => Promise<unknown>, runId: string, title: string): void => {
       const open = traces.find(widget => widget.content.runId === runId);
       if (open) {
         void open.content.load();
         app.shell.activateById(open.id);
         return;
       }
-      const widget = createTraceTab(ref, runId, title, markdown);
+      const widget = createTraceTab(fetchTrace, runId, title, markdown);
       widget.title.icon = agnoIcon;
       void traces.add(widget);
       app.shell.add(widget, 'main');
@@ -54,6 +55,14 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
     const sidebar = new AgnoSidebar({ tracker, openTrace });
     sidebar.title.icon = agnoIcon;
     app.shell.add(sidebar, 'left', { rank: 850, type: 'Agno' });
+    if (settings) {
+      void settings.load(sidebarPlugin.id).then(loaded => {
+        const apply = (): void => sidebar.setRuntime({ url: String(loaded.get('runtimeUrl').composite ?? ''),
+          apiKey: String(loaded.get('apiKey').composite ?? '') });
+        loaded.changed.connect(apply);
+        apply();
+      }).catch(reason => console.warn('agno-nb: settings not loaded', reason));
+    }
 
     app.commands.addCommand(CommandIDs.showSidebar, {
       label: 'Show the Agno sidebar',
@@ -70,7 +79,7 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
         const runId = String(args.runId ?? '');
         const notebook = String(args.notebook ?? tracker.currentWidget?.context.path ?? '');
         if (runId && notebook) {
-          openTrace({ notebook }, runId, `Trace: ${runId.slice(0, 8)}`);
+          openTrace(() => storedTrace({ notebook }, runId), runId, `Trace: ${runId.slice(0, 8)}`);
         }
       }
     });

@@ -16,7 +16,10 @@ import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { Kernel } from '@jupyterlab/services';
 import { Widget } from '@lumino/widgets';
 
-import { ApiError, ApprovalRow, PendingRequirement, RunRow, StoreRef, StoreSummary, storeSummary } from './api';
+import {
+  ApiError, ApprovalRow, PendingRequirement, remote, RemoteRun, remoteRuns, RunRow, Runtime, StoreRef, StoreSummary,
+  storedTrace, storeSummary
+} from './api';
 import { Decision, KernelChannel, KernelState } from './channel';
 import { ago, callArguments, count, preview, seconds, statusLabel } from './format';
 
@@ -24,7 +27,8 @@ const REFRESH_MS = 8000;
 
 export interface SidebarOptions {
   tracker: INotebookTracker;
-  openTrace: (ref: StoreRef, runId: string, title: string) => void;
+  /** open a run's trace in a tab; `fetchTrace` reads it (again, while the run is live) */
+  openTrace: (fetchTrace: () => Promise<unknown>, runId: string, title: string) => void;
 }
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
@@ -51,6 +55,8 @@ export class AgnoSidebar extends Widget {
   private readonly approvalsBox = el('div', 'agno-section agno-approvals');
   private readonly runsBox = el('div', 'agno-section agno-runs');
   private readonly sessionsBox = el('div', 'agno-section agno-sessions');
+  private readonly runtimeBox = el('div', 'agno-section agno-runtime');
+  private runtime: Runtime | null = null;
   private panel: NotebookPanel | null = null;
   private channel: KernelChannel | null = null;
   private timer = 0;
@@ -68,9 +74,16 @@ export class AgnoSidebar extends Widget {
     this.addClass('agno-sidebar');
     this.title.caption = 'Agno: agents, runs and approvals of this notebook';
     this.message.hidden = true;
-    this.node.append(this.title_, this.message, this.kernelBox, this.approvalsBox, this.runsBox, this.sessionsBox);
+    this.node.append(this.title_, this.message, this.kernelBox, this.approvalsBox, this.runsBox, this.sessionsBox,
+      this.runtimeBox);
     options.tracker.currentChanged.connect(() => this.follow(), this);
     this.follow();
+  }
+
+  /** Point the sidebar at a served runtime (Lab's settings), or at none. */
+  setRuntime(runtime: Runtime | null): void {
+    this.runtime = runtime && runtime.url.trim() ? { url: runtime.url.trim(), apiKey: runtime.apiKey } : null;
+    void this.refresh();
   }
 
   /** Re-read the store now. */
@@ -83,7 +96,7 @@ export class AgnoSidebar extends Widget {
     try {
       do {
         this.again = false;
-        await this.load();
+        await Promise.all([this.load(), this.loadRuntime()]);
       } while (this.again);
     } finally {
       this.loading = false;
@@ -374,7 +387,44 @@ export class AgnoSidebar extends Widget {
       row.append(el('div', 'agno-small agno-ellipsis', preview(run.error, 140)));
     }
     row.title = 'Open this run\'s trace';
-    row.addEventListener('click', () => this.options.openTrace(ref, run.run_id, `Trace: ${name} ${run.run_id.slice(0, 8)}`));
+    row.addEventListener('click', () => this.options.openTrace(() => storedTrace(ref, run.run_id), run.run_id,
+      `Trace: ${name} ${run.run_id.slice(0, 8)}`));
+    return row;
+  }
+
+  // ------------------------------------------------------------------------ served runtime
+
+  private async loadRuntime(): Promise<void> {
+    const box = this.runtimeBox;
+    const runtime = this.runtime;
+    if (!runtime) {
+      box.replaceChildren();
+      return;
+    }
+    const head = el('h3', '', 'Served runtime');
+    const where = el('div', 'agno-small agno-ellipsis', runtime.url);
+    try {
+      const { sessions, runs } = await remoteRuns(runtime);
+      const rows = runs.map(run => this.remoteRunRow(runtime, run));
+      box.replaceChildren(head, where, el('div', 'agno-small', `${sessions.length} recent session` +
+        `${sessions.length === 1 ? '' : 's'}, ${runs.length} run${runs.length === 1 ? '' : 's'}`), ...rows);
+    } catch (error) {
+      const message = el('div', 'agno-message-box agno-runtime-error',
+        error instanceof ApiError ? error.message : String(error));
+      box.replaceChildren(head, where, message);
+    }
+  }
+
+  private remoteRunRow(runtime: Runtime, run: RemoteRun): HTMLElement {
+    const row = el('div', 'agno-item agno-run agno-remote-run');
+    row.dataset.runId = run.run_id;
+    const name = run.component_name || run.component_id || 'agent';
+    const head = el('div', 'agno-item-title');
+    head.append(badge(run.status), el('b', '', name), el('span', 'agno-small', ago(run.created_at)));
+    row.append(head, el('div', 'agno-small agno-ellipsis', preview(run.input, 140)));
+    row.title = 'Open this run\'s trace (from the runtime)';
+    row.addEventListener('click', () => this.options.openTrace(() => remote(runtime, ['traces', run.run_id]),
+      run.run_id, `Trace: ${name} ${run.run_id.slice(0, 8)} (served)`));
     return row;
   }
 

@@ -1,12 +1,12 @@
 /**
- * A stored run's trace in a main-area tab (opened from the sidebar). A run still working is re-read
+ * A stored run's trace in a main-area tab (opened from the sidebar: the notebook's store or a served runtime). A run still working is re-read
  * every second or so until it ends, so the tab follows it live from the store.
  */
 
 import { MainAreaWidget } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
-import { ApiError, StoreRef, storedTrace } from './api';
+import { ApiError } from './api';
 import { MarkdownRenderer, TraceView } from './view';
 
 const POLL_MS = 1200;
@@ -17,7 +17,7 @@ export class TraceTabContent extends Widget {
   private timer = 0;
   private readonly message = document.createElement('div');
 
-  constructor(private readonly ref: StoreRef, readonly runId: string, markdown?: MarkdownRenderer) {
+  constructor(private readonly fetchTrace: () => Promise<unknown>, readonly runId: string, markdown?: MarkdownRenderer) {
     super();
     this.addClass('jp-AgnoTraceTab');
     this.view = new TraceView({ markdown });
@@ -29,7 +29,7 @@ export class TraceTabContent extends Widget {
   async load(): Promise<void> {
     window.clearTimeout(this.timer);
     try {
-      const data = (await storedTrace(this.ref, this.runId)) as { status?: string };
+      const data = (await this.fetchTrace()) as { status?: string };
       if (this.isDisposed) {
         return;
       }
@@ -52,9 +52,9 @@ export class TraceTabContent extends Widget {
   }
 }
 
-export function createTraceTab(ref: StoreRef, runId: string, title: string,
+export function createTraceTab(fetchTrace: () => Promise<unknown>, runId: string, title: string,
   markdown?: MarkdownRenderer): MainAreaWidget<TraceTabContent> {
-  const content = new TraceTabContent(ref, runId, markdown);
+  const content = new TraceTabContent(fetchTrace, runId, markdown);
   const widget = new MainAreaWidget({ content });
   widget.id = `agno-trace-${runId}`;
   widget.title.label = title;
