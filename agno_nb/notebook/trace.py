@@ -58,6 +58,7 @@ class TraceView:
         self.events = 0
         self.run_id: str | None = None
         self.agent: str | None = None
+        self.component_type: str | None = None
         #: per run id: the stored conversation (a run row's messages) for events that carry none
         self.stored_messages: dict[str, list[dict]] = {}
         self._t0 = 0.0
@@ -108,6 +109,7 @@ class TraceView:
             self.root.status = "running"
             return
         self.run_id, self.agent, self._t0 = e.run_id, e.ref.emitter_name or e.ref.emitter_id, e.ts
+        self.component_type = e.ref.emitter_type
         self.root = Span(e.span_id, "run", self.agent or "agent", e.ts,
                          {"model": e.model, "input": _preview(e.input, _MESSAGE_PREVIEW),
                           "session_id": e.session_id})
@@ -327,11 +329,17 @@ class TraceView:
         dump = getattr(self.answer, "model_dump_json", None)
         return dump(indent=2) if dump else json.dumps(self.answer, default=str, indent=2)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"version": 1, "run_id": self.run_id, "agent": self.agent, "status": self.status,
-                "totals": self.totals, "answer": self.answer_text(), "error": self.error,
+    def to_json(self, *, now: float | None = None) -> dict[str, Any]:
+        """The ``application/vnd.agno-nb.trace+json`` bundle (format ``version`` 1; fields are only ever
+        added, and readers ignore what they do not know). ``now`` (``time.perf_counter()``, live views
+        only) adds ``elapsed``: the active seconds so far, so open spans can be drawn up to it."""
+        data = {"version": 1, "run_id": self.run_id, "agent": self.agent, "component_type": self.component_type,
+                "status": self.status, "totals": self.totals, "answer": self.answer_text(), "error": self.error,
                 "requirements": self.requirements, "events": self.events,
                 "root": self.root.to_json(self._t0) if self.root is not None else None}
+        if now is not None and self.root is not None:
+            data["elapsed"] = round(max(0.0, self._active(now)), 6)
+        return data
 
     def to_text(self) -> str:
         t = self.totals
@@ -346,10 +354,10 @@ class TraceView:
 
         return render_html(self.to_json(), open_spans=open_spans)
 
-    def bundle(self, *, open_spans: Iterable[str] = ()) -> dict[str, Any]:
+    def bundle(self, *, open_spans: Iterable[str] = (), now: float | None = None) -> dict[str, Any]:
         from .render import render_html
 
-        data = self.to_json()
+        data = self.to_json(now=now)
         return {MIME_TYPE: data, "text/html": render_html(data, open_spans=open_spans), "text/plain": self.to_text()}
 
 
