@@ -374,7 +374,7 @@ def test_a_postgres_restart_mid_run_loses_nothing(own_postgres):
 def test_a_store_down_at_the_end_of_a_run_is_reported_and_the_save_retried(own_postgres):
     from agno_nb.notebook.trace import TraceView
 
-    store = PostgresStore(own_postgres.create_database("down"))
+    store = PostgresStore(own_postgres.create_database("down"), connect_timeout=1)
     try:
         agent = Agent(model=ScriptedModel([text("answered", delay=0.8)]), db=store)
         halter = threading.Timer(0.3, own_postgres.halt)

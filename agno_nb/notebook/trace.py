@@ -55,6 +55,8 @@ class TraceView:
                        "cost": None, "ttft": None, "duration": None, "waited": None}
         self.requirements: list[dict[str, Any]] = []
         self.error: str | None = None
+        #: why the run could not be saved (``RunSaveFailed``): shown until ``retry_save()`` works
+        self.save_error: str | None = None
         self.events = 0
         self.run_id: str | None = None
         self.agent: str | None = None
@@ -315,6 +317,10 @@ class TraceView:
     def _cancelled(self, e: ev.RunCancelled) -> None:
         self._end(e, "cancelled", None, e.reason)
 
+    def _save_failed(self, e: ev.RunSaveFailed) -> None:
+        if not self._nested(e):
+            self.save_error = f"NOT SAVED: {e.error} (out.retry_save() tries again)"
+
     # ----------------------------------------------------------------------------- rendering
 
     @property
@@ -337,6 +343,8 @@ class TraceView:
                 "status": self.status, "totals": self.totals, "answer": self.answer_text(), "error": self.error,
                 "requirements": self.requirements, "events": self.events,
                 "root": self.root.to_json(self._t0) if self.root is not None else None}
+        if self.save_error:
+            data["save_error"] = self.save_error
         if now is not None and self.root is not None:
             data["elapsed"] = round(max(0.0, self._active(now)), 6)
         return data
@@ -347,6 +355,8 @@ class TraceView:
                 f"{t['tool_calls']} tool call(s), {t['input_tokens']}+{t['output_tokens']} tokens"
                 + (f", {t['duration']:.3f}s" if t["duration"] is not None else ""))
         body = self.error or self.answer_text()
+        if self.save_error:
+            body = f"{self.save_error}\n{body}" if body else self.save_error
         return f"{head}\n{body}" if body else head
 
     def to_html(self, *, open_spans: Iterable[str] = ()) -> str:
@@ -426,4 +436,5 @@ _HANDLERS = {
     ev.RunContinued: TraceView._continued, ev.ReasoningStep: TraceView._reasoning_step,
     ev.GuardrailTripped: TraceView._guardrail, ev.OutputValidationFailed: TraceView._validation,
     ev.RunCompleted: TraceView._completed, ev.RunError: TraceView._error, ev.RunCancelled: TraceView._cancelled,
+    ev.RunSaveFailed: TraceView._save_failed,
 }

@@ -52,6 +52,8 @@ export interface Trace {
   totals: Totals;
   answer: string;
   error: string | null;
+  /** the run ended but its store refused the final write (shown until a retry saves it) */
+  save_error: string | null;
   requirements: Requirement[];
   events: number;
   root: Span | null;
@@ -68,7 +70,7 @@ export interface ReadTrace {
 
 /** Top-level fields this version understands (anything else is reported, not dropped silently). */
 const KNOWN_FIELDS = new Set([
-  'version', 'run_id', 'agent', 'component_type', 'status', 'totals', 'answer', 'error',
+  'version', 'run_id', 'agent', 'component_type', 'status', 'totals', 'answer', 'error', 'save_error',
   'requirements', 'events', 'root', 'stored', 'elapsed'
 ]);
 
@@ -141,6 +143,7 @@ export function readTrace(data: unknown): ReadTrace {
     },
     answer: typeof data.answer === 'string' ? data.answer : data.answer == null ? '' : JSON.stringify(data.answer),
     error: data.error == null ? null : str(data.error, ''),
+    save_error: data.save_error == null ? null : str(data.save_error, ''),
     requirements: Array.isArray(data.requirements) ? data.requirements.filter(isObject).map(readRequirement) : [],
     events: num(data.events, 0),
     root,
@@ -157,7 +160,8 @@ function emptyTrace(): Trace {
       input_tokens: 0, output_tokens: 0, model_requests: 0, tool_calls: 0,
       cost: null, ttft: null, duration: null, waited: null
     },
-    answer: '', error: null, requirements: [], events: 0, root: null, stored: false, elapsed: null
+    answer: '', error: null, save_error: null, requirements: [], events: 0, root: null, stored: false,
+    elapsed: null
   };
 }
 

@@ -133,7 +133,8 @@ export class TraceView {
 
   private renderHeader(trace: Trace): void {
     const t = trace.totals;
-    const signature = JSON.stringify([trace.status, trace.agent, t, trace.error, trace.requirements.length,
+    const signature = JSON.stringify([trace.status, trace.agent, t, trace.error, trace.save_error,
+      trace.requirements.length,
       trace.root?.attrs.input, trace.events]);
     if (signature !== this.headerSignature) {
       this.headerSignature = signature;
@@ -174,6 +175,9 @@ export class TraceView {
         const box = el('div', 'agno-prompt');
         box.append(el('span', 'agno-muted', 'prompt '), valueBlock(pretty(prompt), `prompt`, this.unfolded, 4));
         parts.push(box);
+      }
+      if (trace.save_error) {
+        parts.push(el('div', 'agno-error err', trace.save_error));
       }
       if (trace.error) {
         parts.push(el('div', 'agno-error err', trace.error));
