@@ -82,6 +82,22 @@ class BadRequestError(ModelError):
     """HTTP 4xx other than auth and rate limits: the request itself is wrong."""
 
 
+class StopAgentRun(AgnoNBError):
+    """Raised by a tool to end the run now; its message is the run's answer (Agno's name)."""
+
+    def __init__(self, message: str = "", *args: object, **agno: object):
+        super().__init__(message)
+        self.message = message
+
+
+class RetryAgentRun(AgnoNBError):
+    """Raised by a tool to tell the model what went wrong so it tries again (Agno's name)."""
+
+    def __init__(self, message: str = "", *args: object, **agno: object):
+        super().__init__(message)
+        self.message = message
+
+
 class OutputValidationError(AgnoNBError):
     """The model's answer did not match ``output_schema``, even after one repair attempt."""
 

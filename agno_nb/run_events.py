@@ -84,6 +84,11 @@ class Event:
         return self.ref.run_id
 
     @property
+    def event(self) -> str:
+        """The event's type name (Agno reads ``chunk.event``; ``agno_nb.run.agent.RunEvent`` names them)."""
+        return self.type
+
+    @property
     def parent_run_id(self) -> str | None:
         return self.ref.parent_run_id
 
@@ -343,7 +348,31 @@ class ModelRequestFailed(Event):
 # -------------------------------------------------------------------------------------------- tools
 
 
-class ToolCallStarted(Event):
+class _ToolView:
+    """A tool event's call as Agno's ``ToolExecution`` reads: ``tool_name``, ``tool_args``, ``result``."""
+
+    __slots__ = ("tool_name", "tool_args", "tool_call_id", "result", "tool_call_error")
+
+    def __init__(self, event: Event):
+        self.tool_name = getattr(event, "tool_name", None)
+        self.tool_args = getattr(event, "arguments", None)
+        self.tool_call_id = getattr(event, "tool_call_id", None)
+        self.result = getattr(event, "result", None)
+        self.tool_call_error = getattr(event, "error", None) is not None
+
+    def __repr__(self) -> str:
+        return f"ToolExecution({self.tool_name}({self.tool_args!r}), result={self.result!r})"
+
+
+class _ToolEvent(Event):
+    __slots__ = ()
+
+    @property
+    def tool(self) -> _ToolView:
+        return _ToolView(self)
+
+
+class ToolCallStarted(_ToolEvent):
     __slots__ = ("tool_name", "tool_call_id", "arguments")
     type = "ToolCallStarted"
 
@@ -359,7 +388,7 @@ class ToolCallStarted(Event):
         out._tools_by_id[self.tool_call_id] = execution
 
 
-class ToolCallCompleted(Event):
+class ToolCallCompleted(_ToolEvent):
     __slots__ = ("tool_name", "tool_call_id", "result", "duration", "cached")
     type = "ToolCallCompleted"
 
@@ -381,7 +410,7 @@ class ToolCallCompleted(Event):
             execution.cached = self.cached
 
 
-class ToolCallError(Event):
+class ToolCallError(_ToolEvent):
     """A tool call failed (raised, bad arguments, unknown tool, timeout). The model is told; the run goes on."""
 
     __slots__ = ("tool_name", "tool_call_id", "error", "error_type", "duration")

@@ -98,6 +98,15 @@ class ToolExecution:
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__}
 
+    @property
+    def tool_args(self) -> Any:
+        """Agno's name for ``arguments``."""
+        return self.arguments
+
+    @property
+    def tool_call_error(self) -> bool:
+        return self.error is not None
+
     def __repr__(self) -> str:
         outcome = f"error={self.error!r}" if self.error else f"result={_short(self.result)}"
         return f"ToolExecution({self.tool_name}({_short(self.arguments)}), {outcome})"

@@ -105,6 +105,7 @@ class Agent(AgentRuns, AgentSessions, AgentContinuation):
                  "input_schema", "output_schema", "use_json_mode", "markdown", "retries", "tool_call_limit",
                  "debug", "user_id", "session_id", "run_timeout", "show_tool_calls", "role", "stream",
                  "stream_events", "add_dependencies_to_context", "add_name_to_context", "background_memory",
+                 "_last_user_id",
                  # storage and memory
                  "db", "add_history_to_context", "num_history_runs", "num_history_messages", "read_chat_history",
                  "enable_user_memories", "enable_agentic_memory", "add_memories_to_context",
@@ -159,7 +160,7 @@ class Agent(AgentRuns, AgentSessions, AgentContinuation):
         pre_hooks: Sequence[Callable[..., Any]] | None = None,
         post_hooks: Sequence[Callable[..., Any]] | None = None,
         tool_hooks: Sequence[Callable[..., Any]] | None = None,
-        reasoning: bool = False,
+        reasoning: bool | None = None,
         reasoning_model: str | Model | None = None,
         reasoning_min_steps: int = 1,
         reasoning_max_steps: int = 10,
@@ -175,6 +176,7 @@ class Agent(AgentRuns, AgentSessions, AgentContinuation):
         timezone_identifier: str | None = None,
         add_name_to_context: bool = False,
         telemetry: bool = False,
+        update_memory_on_run: bool | None = None,
     ):
         if isinstance(model, str):  # a typo is reported here, not at the first run
             from ..models.ids import check_model_id
@@ -217,9 +219,10 @@ class Agent(AgentRuns, AgentSessions, AgentContinuation):
         self.num_history_runs = num_history_runs
         self.num_history_messages = num_history_messages
         self.read_chat_history = read_chat_history
-        self.enable_user_memories = enable_user_memories
+        # Agno 3's name for it
+        self.enable_user_memories = enable_user_memories or bool(update_memory_on_run)
         self.enable_agentic_memory = enable_agentic_memory
-        self.add_memories_to_context = (enable_user_memories or enable_agentic_memory) \
+        self.add_memories_to_context = (self.enable_user_memories or enable_agentic_memory) \
             if add_memories_to_context is None else add_memories_to_context
         self.num_memories_in_context = num_memories_in_context
         self._memory_manager = memory_manager
@@ -230,7 +233,8 @@ class Agent(AgentRuns, AgentSessions, AgentContinuation):
         self.pre_hooks = list(pre_hooks) if pre_hooks else None
         self.post_hooks = list(post_hooks) if post_hooks else None
         self.tool_hooks = list(tool_hooks) if tool_hooks else None
-        self.reasoning = reasoning
+        # As in Agno, a reasoning_model alone turns reasoning on.
+        self.reasoning = reasoning if reasoning is not None else reasoning_model is not None
         self.reasoning_model = reasoning_model
         if not 1 <= reasoning_min_steps <= reasoning_max_steps:
             raise ConfigurationError(f"Need 1 <= reasoning_min_steps <= reasoning_max_steps, got "
@@ -248,6 +252,8 @@ class Agent(AgentRuns, AgentSessions, AgentContinuation):
         self._templates: dict[bool, Template] = {}
         self._store: Any = None
         self._internal = False
+        #: the user of this instance's last run: the session API's default user (as the session is sticky)
+        self._last_user_id: str | None = None
         #: what runs this agent's loop: "agent", or "team" for a team's leader
         self._kind = "agent"
 

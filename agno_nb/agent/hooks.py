@@ -142,8 +142,9 @@ async def run_pre_hooks(plan: "RunPlan") -> None:
     if not hooks:
         return
     for hook in hooks:
+        run_input = RunInput(plan.input, plan.media)
         try:
-            replaced = await call_hook(hook, input=plan.input, run_input=RunInput(plan.input, plan.media),
+            replaced = await call_hook(hook, input=plan.input, run_input=run_input,
                                        run_context=plan.ctx, agent=plan.agent, team=plan.agent,
                                        session_state=plan.ctx.session_state, user_id=plan.ctx.user_id,
                                        session_id=plan.ctx.session_id, debug_mode=plan.agent.debug)
@@ -151,6 +152,8 @@ async def run_pre_hooks(plan: "RunPlan") -> None:
             # what gets stored (and traced) instead of the blocked input
             _replace_input(plan, trip.redacted if trip.redacted is not None else "[blocked input withheld]")
             raise
+        if replaced is None and run_input.input_content is not plan.input:  # Agno's way: set input_content
+            replaced = run_input.input_content
         if replaced is not None:
             _replace_input(plan, replaced)
 

@@ -223,12 +223,13 @@ def _external_result_events(plan: RunPlan, run_span: str, decision: Requirement)
 def _stop_after(outcomes: list[ToolOutcome], state: LoopState) -> tuple[str, str, str] | None:
     ok = [o for o in outcomes if o.error is None]
     state.shown.extend(serialize_result(o.result) for o in ok
-                       if o.function.show_result and not o.function.stop_after_tool_call)
-    stops = [o for o in ok if o.function.stop_after_tool_call]
+                       if o.function.show_result and not o.function.stop_after_tool_call and not o.stop)
+    stops = [o for o in ok if o.function.stop_after_tool_call or o.stop]
     if not stops:
         return None
     content = "\n\n".join([*state.shown, *(serialize_result(o.result) for o in stops)])
-    return content, RunStatus.COMPLETED, f"stopped after tool {stops[0].call.name}"
+    why = "stopped the run" if stops[0].stop else "stopped after tool"
+    return content, RunStatus.COMPLETED, f"{why} {stops[0].call.name}"
 
 
 def _show_media(plan: RunPlan, outcomes: list[ToolOutcome]) -> None:

@@ -27,9 +27,10 @@ _REFRESH = 0.1  # seconds between redraws of a streamed answer
 
 def print_response(runner: Any, input: Any, *, stream: bool | None = None, markdown: bool | None = None,
                    show_message: bool = True, show_reasoning: bool = True, show_tool_calls: bool | None = None,
-                   console: Any = None, **run_kwargs: Any) -> RunOutput:
+                   console: Any = None, step_details: bool = False, **run_kwargs: Any) -> RunOutput:
     """Run ``runner`` (an Agent, Team or Workflow) and print the answer; return the run's output."""
     printer = _printer(runner, stream, markdown, show_reasoning, show_tool_calls, console)
+    printer.step_details = step_details
     if show_message and input is not None:
         printer.message(input)
     run_kwargs.pop("stream", None)
@@ -38,9 +39,10 @@ def print_response(runner: Any, input: Any, *, stream: bool | None = None, markd
 
 async def aprint_response(runner: Any, input: Any, *, stream: bool | None = None, markdown: bool | None = None,
                           show_message: bool = True, show_reasoning: bool = True, show_tool_calls: bool | None = None,
-                          console: Any = None, **run_kwargs: Any) -> RunOutput:
+                          console: Any = None, step_details: bool = False, **run_kwargs: Any) -> RunOutput:
     """``print_response`` for async code."""
     printer = _printer(runner, stream, markdown, show_reasoning, show_tool_calls, console)
+    printer.step_details = step_details
     if show_message and input is not None:
         printer.message(input)
     run_kwargs.pop("stream", None)
@@ -80,6 +82,7 @@ class _Printer:
         self.text: list[str] = []
         self.notes: list[str] = []  # tool calls and reasoning, shown above the answer
         self.members = False  # a team's printer: show each member's answer too
+        self.step_details = False  # a workflow's printer: show each step's output as it finishes
 
     def feed_all(self, events: Iterator[Event]) -> RunOutput | None:
         out: RunOutput | None = None
@@ -105,7 +108,7 @@ class _Printer:
         elif event.type == "RunCompleted" and self.members and event.ref.parent_run_id == out.run_id:
             who = event.ref.emitter_name or event.ref.emitter_id
             self.note(f"[{who}] {_short(getattr(event, 'content', None), 2000)}")
-        elif event.type == "StepCompleted" and own and self.stream:
+        elif event.type == "StepCompleted" and own and (self.stream or self.step_details):
             content = getattr(event, "content", None)
             if content is not None and getattr(event, "kind", "") == "step":
                 self.note(f"▸ {event.step_name}: {_short(content)}")  # type: ignore[attr-defined]

@@ -46,6 +46,8 @@ class AgentRuns:
         values = _context_values(self.context, context)
         store = self.store()
         explicit = run_id is not None
+        if user_id:
+            self._last_user_id = user_id
         run_id = run_id or new_run_id()
         session_id = session_id or self.session_id
         if session_id is None:

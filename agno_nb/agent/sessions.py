@@ -1,7 +1,7 @@
 """The session side of an agent: read, rename, fork and delete its stored sessions and memories.
 
 Every method takes ``session_id`` (default: the agent's current session, the one its last run without a
-session id used) and ``user_id`` (default: the agent's ``user_id``). A session created by a user is that
+session id used) and ``user_id`` (default: the agent's ``user_id``, else the user of its last run). A session created by a user is that
 user's alone: another ``user_id``, or none, is refused (``AccessDeniedError``), as in a run. Memories
 without a user go to the user ``"default"``, as in Agno.
 """
@@ -52,7 +52,8 @@ class AgentSessions:
         session = store.get_session(session_id)
         if session is None:
             raise NotFoundError(f"No session {session_id!r} in {store.location}.")
-        check_session_access(session, user_id or self.user_id, session_id)  # type: ignore[attr-defined]
+        user = user_id or self.user_id or getattr(self, "_last_user_id", None)  # type: ignore[attr-defined]
+        check_session_access(session, user, session_id)
         return session
 
     def get_session(self, session_id: str | None = None, *, user_id: str | None = None) -> "SessionRecord":
@@ -73,9 +74,12 @@ class AgentSessions:
         runs = self._require_store().list_runs(session_id=session.session_id, limit=limit)
         return list(reversed(runs))
 
-    def get_session_messages(self, session_id: str | None = None, *, user_id: str | None = None) -> list[dict[str, Any]]:
-        """Every message of the session, in order (without system prompts)."""
-        return [m for run in self.get_session_runs(session_id, user_id=user_id) for m in (run.messages or ())
+    def get_session_messages(self, session_id: str | None = None, *, user_id: str | None = None) -> list[Any]:
+        """Every message of the session, in order (without system prompts): dicts that also read as objects
+        (``m.role``, ``m.content``)."""
+        from ..run_output import Message
+
+        return [Message(m) for run in self.get_session_runs(session_id, user_id=user_id) for m in (run.messages or ())
                 if m.get("role") != "system" and run.parent_run_id is None]
 
     def rename_session(self, name: str, session_id: str | None = None, *, user_id: str | None = None) -> None:
@@ -99,4 +103,5 @@ class AgentSessions:
 
     def get_user_memories(self, user_id: str | None = None) -> list["MemoryRecord"]:
         """The user's memories, newest first (``user_id``: the agent's, else ``"default"``)."""
-        return self._require_store().list_memories(user_id or self.user_id or DEFAULT_USER)  # type: ignore[attr-defined]
+        user = user_id or self.user_id or getattr(self, "_last_user_id", None) or DEFAULT_USER  # type: ignore[attr-defined]
+        return self._require_store().list_memories(user)

@@ -12,6 +12,7 @@ import json
 import time
 from typing import Any, AsyncIterator
 
+from ..errors import RetryAgentRun, StopAgentRun
 from ..run_events import Event, RunRef, ToolCallCompleted, ToolCallError, ToolCallStarted, new_span_id
 from ..models.base import ToolCall
 from ..tools.function import Function, ToolArgumentsError, ToolTimeoutError, serialize_result
@@ -23,7 +24,7 @@ __all__ = ["ToolOutcome", "run_tool_calls"]
 class ToolOutcome:
     """What one call produced, in the order the model asked."""
 
-    __slots__ = ("call", "function", "arguments", "result", "error", "message")
+    __slots__ = ("call", "function", "arguments", "result", "error", "message", "stop")
 
     def __init__(self, call: ToolCall, function: Function | None, arguments: Any = None):
         self.call = call
@@ -32,6 +33,8 @@ class ToolOutcome:
         self.result: Any = None
         self.error: str | None = None
         self.message: dict[str, Any] | None = None
+        #: the tool ended the run (``StopAgentRun``): its message is the answer
+        self.stop = False
 
 
 async def run_tool_calls(calls: list[ToolCall], functions: dict[str, Function], ctx: RunContext,
@@ -123,6 +126,11 @@ async def _execute(outcome: ToolOutcome, ctx: RunContext, ref: RunRef, span: str
     except ToolArgumentsError as exc:
         outcome.error = str(exc)
         error_type = "ToolArgumentsError"
+    except StopAgentRun as exc:
+        outcome.result, outcome.stop = exc.message, True
+    except RetryAgentRun as exc:
+        outcome.error = exc.message or "try again"
+        error_type = "RetryAgentRun"
     except Exception as exc:  # the tool's own failure: report it, keep the run going
         outcome.error = f"{type(exc).__name__}: {exc}"
         error_type = type(exc).__name__

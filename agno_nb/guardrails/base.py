@@ -10,6 +10,14 @@ from ..agent.hooks import GuardrailTripped
 __all__ = ["Guardrail", "text_of"]
 
 
+def __getattr__(name: str) -> Any:
+    if name == "BaseGuardrail":  # where Agno code imports it from (agno.guardrails.base)
+        from .agno_style import BaseGuardrail
+
+        return BaseGuardrail
+    raise AttributeError(f"module 'agno_nb.guardrails.base' has no attribute {name!r}")
+
+
 def text_of(value: Any) -> str:
     """The text a guardrail checks: a string, a pydantic object's JSON, or any value as JSON."""
     if isinstance(value, str):

@@ -23,7 +23,25 @@ if TYPE_CHECKING:
     from ..models.base import Model
     from ..storage.base import Store
 
-__all__ = ["MemoryManager", "search_memories", "memories_prompt"]
+__all__ = ["MemoryManager", "UserMemory", "search_memories", "memories_prompt"]
+
+
+class UserMemory:
+    """A memory as Agno code writes one (``UserMemory(memory=..., topics=[...])``); stored as a ``MemoryRecord``."""
+
+    __slots__ = ("memory", "memory_id", "topics", "user_id", "input", "agent_id")
+
+    def __init__(self, memory: str, memory_id: str | None = None, topics: list[str] | None = None,
+                 user_id: str | None = None, input: str | None = None, agent_id: str | None = None, **agno: object):
+        self.memory = memory
+        self.memory_id = memory_id
+        self.topics = topics
+        self.user_id = user_id
+        self.input = input
+        self.agent_id = agent_id
+
+    def __repr__(self) -> str:
+        return f"UserMemory({self.memory!r}, topics={self.topics!r})"
 
 _INSTRUCTIONS = """You maintain a short list of durable facts about one user: preferences, background,
 goals, constraints, names. From the input, decide what is worth remembering for future conversations.
@@ -72,6 +90,31 @@ class MemoryManager:
         record = MemoryRecord(uuid.uuid4().hex[:12], user_id or "default", text, topics)
         self.store().save_memory(record)
         return record.memory_id
+
+    def create_user_memories(self, message: str | None = None, messages: list | None = None,
+                             user_id: str | None = None) -> str:
+        """Let the manager's model add, change or delete the user's memories from ``message`` (or the
+        user turns of ``messages``), as Agno's does; returns what it changed."""
+        from .._sync import run_sync
+
+        return run_sync(self.acreate_user_memories(message, messages, user_id))
+
+    async def acreate_user_memories(self, message: str | None = None, messages: list | None = None,
+                                    user_id: str | None = None) -> str:
+        from ..errors import ConfigurationError
+
+        texts = [message] if message else []
+        for item in messages or ():
+            role = item.get("role") if isinstance(item, dict) else getattr(item, "role", None)
+            content = item.get("content") if isinstance(item, dict) else getattr(item, "content", None)
+            if role in (None, "user") and isinstance(content, str):
+                texts.append(content)
+        if not texts:
+            raise ConfigurationError("create_user_memories needs message=... or messages=[...] with user text.")
+        if self.model is None:
+            raise ConfigurationError("This MemoryManager has no model: pass model=... to create memories.")
+        out = await self.aupdate(self.store(), user_id or "default", "The user said:\n" + "\n".join(texts))
+        return "; ".join(f"{t.tool_name}: {t.result or t.error}" for t in out.tools) or "no changes"
 
     def delete_user_memory(self, memory_id: str, user_id: str | None = None) -> bool:
         return self.store().delete_memory(user_id or "default", memory_id)

@@ -221,21 +221,36 @@ async def _execute(step: Step, run: WorkflowRun, span: str, holder: list[StepOut
 
 
 async def _call_function(fn: Any, step_input: StepInput) -> Any:
+    """Call a function step with the step input and whatever else it names (``run_context``,
+    ``session_state``: Agno passes them to executors that declare them)."""
+    import functools
     import inspect
 
+    extra = {k: v for k, v in (("run_context", step_input.run_context), ("session_state", step_input.session_state))
+             if k in _parameters(fn)}
+    call = functools.partial(fn, step_input, **extra) if extra else functools.partial(fn, step_input)
     if inspect.isasyncgenfunction(fn):
-        chunks = [c async for c in fn(step_input)]
+        chunks = [c async for c in call()]
         return _join(chunks)
     if inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None)):
-        return await fn(step_input)
+        return await call()
     from .._sync import may_block_loop, run_in_thread
 
     if may_block_loop():
-        return _join(list(fn(step_input))) if inspect.isgeneratorfunction(fn) else await call_maybe_async(fn, step_input)
-    # a sync step on a shared loop (a served replica, a notebook) runs on a thread: other runs go on
-    result = await run_in_thread(lambda: _join(list(fn(step_input))) if inspect.isgeneratorfunction(fn)
-                                 else fn(step_input))
+        result = _join(list(call())) if inspect.isgeneratorfunction(fn) else call()
+    else:  # a sync step on a shared loop (a served replica, a notebook) runs on a thread: other runs go on
+        result = await run_in_thread(lambda: _join(list(call())) if inspect.isgeneratorfunction(fn) else call())
     return await result if inspect.isawaitable(result) else result
+
+
+def _parameters(fn: Any) -> frozenset[str]:
+    import inspect
+
+    try:
+        target = fn if inspect.isroutine(fn) else getattr(fn, "__call__", fn)
+        return frozenset(list(inspect.signature(target).parameters)[1:])
+    except (TypeError, ValueError):
+        return frozenset()
 
 
 def _join(chunks: list[Any]) -> Any:

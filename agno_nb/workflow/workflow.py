@@ -310,16 +310,36 @@ class Workflow:
                           "WHERE run_id = ? ORDER BY seq", [run_id])
         return frame
 
-    def print_response(self, input: Any = None, **kwargs: Any) -> RunOutput:
-        """Run and print the final answer (with ``stream=True``, each step's output as it finishes)."""
+    def print_response(self, input: Any = None, *, show_step_details: bool = True, **kwargs: Any) -> RunOutput:
+        """Run and print the final answer, and each step's output as it finishes (``show_step_details``)."""
         from ..agent.printing import print_response
 
-        return print_response(self, input, **kwargs)
+        return print_response(self, input, step_details=show_step_details, **kwargs)
 
-    async def aprint_response(self, input: Any = None, **kwargs: Any) -> RunOutput:
+    async def aprint_response(self, input: Any = None, *, show_step_details: bool = True,
+                              **kwargs: Any) -> RunOutput:
         from ..agent.printing import aprint_response
 
-        return await aprint_response(self, input, **kwargs)
+        return await aprint_response(self, input, step_details=show_step_details, **kwargs)
+
+    def get_session(self, session_id: str | None = None, *, user_id: str | None = None) -> Any:
+        """The stored session of this workflow (state, name, run count)."""
+        from ..storage.access import check_session_access
+        from ..storage.base import NotFoundError
+
+        store = self.store()
+        session_id = session_id or self.session_id
+        if store is None or not session_id:
+            raise ConfigurationError("get_session needs a store (db=...) and a session (run the workflow first, "
+                                     "or pass session_id=...).")
+        session = store.get_session(session_id)
+        if session is None:
+            raise NotFoundError(f"No session {session_id!r} in {store.location}.")
+        check_session_access(session, user_id or self.user_id, session_id)
+        return session
+
+    def get_session_state(self, session_id: str | None = None, *, user_id: str | None = None) -> dict[str, Any]:
+        return self.get_session(session_id, user_id=user_id).state
 
     def __repr__(self) -> str:
         return f"Workflow({self.name!r}, steps={[s.name for s in self.steps]})"
