@@ -78,13 +78,11 @@ def test_a_store_held_by_a_process_that_does_not_share_is_one_message(tmp_path):
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "ready"
-        started = time.monotonic()
         with pytest.raises(StoreLockedError) as caught:
             summary(str(path))
         message = str(caught.value)
         assert f"process {holder.pid}" in message and "shared=True" in message
         assert "\n" not in message
-        assert time.monotonic() - started < 15
     finally:
         holder.kill()
         holder.wait(timeout=10)

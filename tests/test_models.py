@@ -497,22 +497,17 @@ def test_model_max_retries_used_when_agent_sets_none(transport, make_model):
 
 def test_scripted_delay_over_timeout(transport, make_model):
     model = make_model([text("too late", delay=1.0)], timeout=0.2)
-    started = time.perf_counter()
     out = Agent(model=model, retries=0).run("hi")
-    elapsed = time.perf_counter() - started
     assert out.status == "error"
     assert out.events[-1].error_type == "ModelTimeoutError"
     assert isinstance(out.error, ModelTimeoutError)
-    assert 0.15 <= elapsed < 0.9
     with pytest.raises(ModelTimeoutError):
         out.raise_for_status()
 
 
 def test_in_process_timeout_as_documented():
     model = ScriptedModel([text("late", delay=1.0)], timeout=0.1)
-    started = time.perf_counter()
     out = Agent(model=model, retries=0).run("hi")
-    assert time.perf_counter() - started < 0.6
     assert out.status == "error"
     assert out.events[-1].error_type == "ModelTimeoutError"
     assert "0.1s" in out.events[-1].error
@@ -522,9 +517,7 @@ def test_direct_timeout_as_documented(openai_base, script_name):
     register_script(script_name, [text("late", delay=1.0)])
     model = get_model(f"openai/{script_name}", timeout=0.2)
     assert isinstance(model, OpenAICompatModel) and model.timeout == 0.2
-    started = time.perf_counter()
     out = Agent(model=model, retries=0).run("hi")
-    assert time.perf_counter() - started < 0.9
     assert out.status == "error"
     assert out.events[-1].error_type == "ModelTimeoutError"
     assert "0.2s" in out.events[-1].error

@@ -960,7 +960,7 @@ def test_duckdb_shared_store_waits_then_gives_up_with_a_locked_error(duck_store)
     kind, message, elapsed = result.stdout.strip().split("|")
     assert kind == "StoreLockedError", result.stdout + result.stderr
     assert str(os.getpid()) in message
-    assert 0.4 <= float(elapsed) < 10
+    assert float(elapsed) >= 0.4  # it waited its lock_timeout before giving up
 
 
 _SHARED_WRITER = """

@@ -528,11 +528,8 @@ async def test_async_tools_of_one_turn_run_concurrently_and_keep_order():
     # The first call is the slowest, so completion order differs from call order.
     turn = tool_calls(("wait", {"i": 1, "extra": 0.1}), ("wait", {"i": 2}), ("wait", {"i": 3}))
     agent = agent_with([turn, text("all done")], [wait])
-    started = time.perf_counter()
     out = await agent.arun("go")
-    elapsed = time.perf_counter() - started
     assert out.content == "all done"
-    assert elapsed < 0.75, elapsed
     assert max(s for s, _ in spans.values()) < min(e for _, e in spans.values())  # all overlapped
     assert [m["content"] for m in tool_messages(out)] == ["done 1", "done 2", "done 3"]
     assistant = next(m for m in out.messages if m.get("tool_calls"))
@@ -545,19 +542,17 @@ async def test_async_tools_of_one_turn_run_concurrently_and_keep_order():
 async def test_sync_tools_of_one_turn_run_in_threads_concurrently():
     threads = []
     lock = threading.Lock()
+    together = threading.Barrier(3, timeout=10)  # passes only if the three calls run at the same time
 
     def block(i: int) -> str:
         """Block."""
         with lock:
             threads.append(threading.get_ident())
-        time.sleep(0.3)
+        together.wait()
         return f"b{i}"
 
     turn = tool_calls(("block", {"i": 1}), ("block", {"i": 2}), ("block", {"i": 3}))
-    started = time.perf_counter()
     out = await agent_with([turn, text("ok")], [block]).arun("go")
-    elapsed = time.perf_counter() - started
-    assert elapsed < 0.75, elapsed
     assert [m["content"] for m in tool_messages(out)] == ["b1", "b2", "b3"]
     assert len(set(threads)) == 3 and threading.get_ident() not in threads
 
@@ -744,9 +739,7 @@ async def test_timeout_of_async_tool():
         await asyncio.sleep(2)
         return x
 
-    started = time.perf_counter()
     out = await agent_with([tool_call("slow", x=1), text("gave up")], [slow]).arun("go")
-    assert time.perf_counter() - started < 1.0
     assert out.status == RunStatus.COMPLETED and out.content == "gave up"
     [err] = list(out.iter_events(ToolCallError))
     assert err.error_type == "ToolTimeout" and "timed out" in err.error and "0.05" in err.error
@@ -754,15 +747,17 @@ async def test_timeout_of_async_tool():
 
 
 async def test_timeout_of_sync_tool():
+    finished = []
+
     @tool(timeout=0.05)
     def slow_sync(x: int) -> int:
         """Slow."""
         time.sleep(0.5)
+        finished.append(x)
         return x
 
-    started = time.perf_counter()
     out = await agent_with([tool_call("slow_sync", x=1), text("gave up")], [slow_sync]).arun("go")
-    assert time.perf_counter() - started < 0.4  # did not wait for the 0.5 s body
+    assert finished == []  # the run went on without waiting for the 0.5 s body
     assert out.content == "gave up"
     [err] = list(out.iter_events(ToolCallError))
     assert "timed out" in err.error
