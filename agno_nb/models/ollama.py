@@ -1,0 +1,5 @@
+"""Local models served by Ollama: ``Ollama(id=..., host=...)`` (Agno's import path; see ``agno_nb.models.providers``)."""
+
+from .providers import Ollama
+
+__all__ = ["Ollama"]

@@ -1,0 +1,5 @@
+"""Models through OpenRouter: ``OpenRouter(id=...)`` (Agno's import path; see ``agno_nb.models.providers``)."""
+
+from .providers import OpenRouter
+
+__all__ = ["OpenRouter"]
