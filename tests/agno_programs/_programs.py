@@ -6,7 +6,8 @@ import json
 import re
 
 from ._scripted import (
-    PROGRAMS, Messages, Tools, call, last_user, memory_curator, program, requests, say, session_summarizer,
+    PROGRAMS, Messages, Tools, all_request_text, call, last_user, memory_curator, program, requests, say,
+    session_summarizer, delegate,
     system_text, tool_results, user_texts, wants_json,
 )
 
@@ -222,3 +223,204 @@ def _sales(messages: Messages, tools: Tools):
 
 
 program("hitl_external_execution", {"sales-analyst": _sales})
+
+
+# ---------------------------------------------------------------------------------- guardrails, hooks
+
+
+def _support(messages: Messages, tools: Tools):
+    question = last_user(messages)
+    if "refund policy" in question:
+        return say("You can return any item within 30 days for a full refund.")
+    return say("Thanks, we will call you back about your order today.")
+
+
+def _no_pii_left_the_process():
+    sent = all_request_text()
+    assert "4111 1111 1111 1111" not in sent, "a blocked card number reached the model"
+    assert "555-123-4567" not in sent, "a masked phone number reached the model"
+    assert any("call me back" in last_user(m) for m, _ in requests("support-desk")), "the masked input never ran"
+
+
+program("guardrail_pii", {"support-desk": _support}, check=_no_pii_left_the_process)
+
+
+def _travel(messages: Messages, tools: Tools):
+    return say("May or September: warm, not crowded.") if "Lisbon" in last_user(messages) else say(
+        "Porto is lovely in June, for the São João festival.")
+
+
+def _injection_never_reached_the_model():
+    assert "Ignore previous instructions" not in all_request_text()
+    assert len(requests("guarded-assistant")) == 2
+
+
+program("guardrail_prompt_injection", {"guarded-assistant": _travel}, stdout=("São João",),
+        check=_injection_never_reached_the_model)
+
+
+def _devops(messages: Messages, tools: Tools):
+    return say("To rotate it: create the new password, update the clients, then revoke the old one.")
+
+
+def _credentials_never_reached_the_model():
+    assert "hunter2" not in all_request_text()
+
+
+program("guardrail_custom", {"devops-helper": _devops}, check=_credentials_never_reached_the_model)
+
+
+def _analyst(messages: Messages, tools: Tools):
+    if "index fund" in last_user(messages):
+        return say("An index fund tracks a market index at low cost.")
+    return say("Bonds suit cautious savers.")
+
+
+def _input_was_cleaned():
+    first, _ = requests("hooked-analyst")[0]
+    assert last_user(first) == "What is an index fund?", last_user(first)
+
+
+program("hooks_pre_post", {"hooked-analyst": _analyst}, check=_input_was_cleaned)
+
+
+# ------------------------------------------------------------------------------------------ reasoning
+
+
+def _thinker(messages: Messages, tools: Tools):
+    number = int(re.search(r"\d+", last_user(messages)).group())
+    results = tool_results(messages)
+    factors = next(((a, number // a) for a in range(2, int(number ** 0.5) + 1) if number % a == 0), None)
+    if not results:
+        return call("think", title=f"Is {number} prime?", thought="Try every prime up to its square root.",
+                    action="Divide by 2, 3, 5, 7, 11, 13", confidence=0.8)
+    if len(results) == 1:
+        found = f"{number} = {factors[0]} × {factors[1]}" if factors else f"no divisor of {number} up to 14"
+        return call("analyze", title="Divisors", result=found, analysis="That settles it.",
+                    next_action="final_answer", confidence=0.95)
+    return say(f"No: {number} = {factors[0]} × {factors[1]}." if factors else f"Yes, {number} is prime.")
+
+
+def _reasoning_instructions_were_given():
+    messages, tools = requests("careful-thinker")[0]
+    assert {"think", "analyze"} <= {t["function"]["name"] for t in tools}
+    assert "think" in system_text(messages).lower(), "add_instructions=True: the prompt should explain the tools"
+
+
+program("reasoning_tools", {"careful-thinker": _thinker}, stdout=("223 is prime",),
+        check=_reasoning_instructions_were_given)
+
+
+def _planner(messages: Messages, tools: Tools):
+    return say("The harbour is closest to the depot, then the library; the bakery is last, on the way back.")
+
+
+def _route_writer(messages: Messages, tools: Tools):
+    if "harbour is closest" in json.dumps(messages):
+        return say("1. Harbour\n2. Library\n3. Bakery")
+    return say("1. Bakery\n2. Library\n3. Harbour")
+
+
+program("reasoning_model", {"o3-route-planner": _planner, "route-writer": _route_writer})
+
+
+# ---------------------------------------------------------------------------------------------- teams
+
+
+def _router_leader(messages: Messages, tools: Tools):
+    if tool_results(messages):
+        return say(tool_results(messages)[-1])
+    question = last_user(messages)
+    member = "French Agent" if "Bonjour" in question else "English Agent"
+    return delegate(messages, tools, member, question)
+
+
+program("team_route", {
+    "team-router": _router_leader,
+    "team-english": lambda m, t: say("It is noon in London."),
+    "team-french": lambda m, t: say("Il est midi à Paris."),
+}, stdout=("It is noon in London.",))
+
+
+def _coord_leader(messages: Messages, tools: Tools):
+    results = tool_results(messages)
+    product = re.search(r"Nimbus \d", " ".join(user_texts(messages))).group()
+    if not results:
+        return delegate(messages, tools, "Researcher", f"Find the current prices of the {product} e-reader.")
+    if len(results) == 1:
+        return delegate(messages, tools, "Writer", f"Recommend where to buy the {product}. Notes: {results[0]}")
+    return say(results[-1])
+
+
+def _coord_researcher(messages: Messages, tools: Tools):
+    results = tool_results(messages)
+    if not results:
+        return call("search_prices", product=re.search(r"Nimbus \d", last_user(messages)).group())
+    return say(f"Prices found: {results[-1]}")
+
+
+def _coord_writer(messages: Messages, tools: Tools):
+    offers = re.findall(r"(Shop\w) (\d+) EUR", last_user(messages))
+    if not offers:
+        return say("I need the prices first.")
+    shop, price = min(offers, key=lambda offer: int(offer[1]))
+    return say(f"Buy it at {shop}: {price} EUR is the lowest price of the {len(offers)} shops.")
+
+
+program("team_coordinate", {"coord-leader": _coord_leader, "coord-researcher": _coord_researcher,
+                            "coord-writer": _coord_writer}, stdout=("Buy it at ShopB",))
+
+
+def _panel_leader(messages: Messages, tools: Tools):
+    results = " ".join(tool_results(messages))
+    if not results:
+        return delegate(messages, tools, "", last_user(messages), to_all=True)
+    upside = "lower cost for short jobs" if "cost" in results else "(no upside heard)"
+    risk = "cold starts and time limits" if "cold starts" in results else "(no risk heard)"
+    return say(f"Upside: {upside}. Risk: {risk}.")
+
+
+program("team_broadcast", {
+    "panel-leader": _panel_leader,
+    "panel-optimist": lambda m, t: say("Serverless would cut cost: we pay only for the minutes the jobs run."),
+    "panel-skeptic": lambda m, t: say("Watch out for cold starts and the 15-minute time limit."),
+})
+
+
+# ------------------------------------------------------------------------------------------ workflows
+
+_PARAGRAPH = ("Electric cargo bikes carry up to 200 kg, replace many car trips in cities, and their sales have "
+              "doubled since 2020.")
+
+
+def _wf_writer(messages: Messages, tools: Tools):
+    return say(_PARAGRAPH) if "200 kg" in json.dumps(messages) else say("I have no notes.")
+
+
+program("workflow_steps", {
+    "wf-researcher": lambda m, t: say("1. Cargo e-bikes carry up to 200 kg. 2. They replace car trips in cities. "
+                                      "3. Sales doubled since 2020."),
+    "wf-writer": _wf_writer,
+}, stdout=("doubled since 2020", "measure: 21 words"))
+
+program("workflow_parallel_loop", {
+    "wf-news": lambda m, t: say("Toyota plans solid-state batteries in cars for 2027."),
+    "wf-papers": lambda m, t: say("A Nature paper reports a solid-state cell that lasts 1,000 cycles."),
+})
+
+
+def _hardware(messages: Messages, tools: Tools):
+    if "13 GB at 8 bits" in json.dumps(messages):
+        return say("Get a GPU with 24 GB of VRAM: the 8-bit model (13 GB) fits, with room for the context.")
+    return say("For that, any machine with 16 GB of RAM is fine.")
+
+
+def _sizing_ran_once():
+    assert len(requests("wf-sizing")) == 1, "the condition should have run the sizing step for the 13B question only"
+
+
+program("workflow_condition_router", {
+    "wf-sizing": lambda m, t: say("A 13B model has 13 billion parameters: 26 GB at 16 bits, 13 GB at 8 bits."),
+    "wf-hardware": _hardware,
+    "wf-software": lambda m, t: say("Pin them in a requirements file, or use a lock file from uv or Poetry."),
+}, stdout=("16 GB of RAM is fine",), check=_sizing_ran_once)

@@ -168,9 +168,9 @@ def delegation_tools(tools: Tools) -> list[str]:
     return [n for n in tool_names(tools) if any(w in n for w in ("delegate", "transfer", "member", "forward"))]
 
 
-def delegate(tools: Tools, member: str, task: str, *, to_all: bool = False) -> Turn:
+def delegate(messages: Messages, tools: Tools, member: str, task: str, *, to_all: bool = False) -> Turn:
     """Call the leader's delegation tool for ``member`` (or all members), filling the arguments from the
-    tool's own JSON schema, as a model reading the schema would."""
+    tool's own JSON schema and the member ids the system prompt lists, as a model reading them would."""
     names = delegation_tools(tools)
     if not names:
         raise AssertionError(f"no delegation tool among {tool_names(tools)}")
@@ -184,7 +184,7 @@ def delegate(tools: Tools, member: str, task: str, *, to_all: bool = False) -> T
     for prop, spec in (schema.get("properties") or {}).items():
         lowered = prop.lower()
         if "member" in lowered or lowered in ("agent", "agent_name", "name", "to", "id"):
-            options = spec.get("enum")
+            options = spec.get("enum") or re.findall(r'id="([^"]+)"', system_text(messages))
             arguments[prop] = _pick_member(options, member) if options else member
         elif lowered in ("task", "task_description", "input", "message", "request", "query", "instructions"):
             arguments[prop] = task
