@@ -424,3 +424,82 @@ program("workflow_condition_router", {
     "wf-hardware": _hardware,
     "wf-software": lambda m, t: say("Pin them in a requirements file, or use a lock file from uv or Poetry."),
 }, stdout=("16 GB of RAM is fine",), check=_sizing_ran_once)
+
+
+# -------------------------------------------------------------------------- databases, models, async
+
+
+def _concierge_pg(messages: Messages, tools: Tools):
+    if last_user(messages).startswith("Book"):
+        return say("Booked: a table for two at 8 pm.")
+    asked = re.search(r"\d+ pm", " ".join(user_texts(messages)[:-1]))
+    return say(f"You asked for {asked.group()}." if asked else "I don't know what you asked for.")
+
+
+program("postgres_db", {"pg-concierge": _concierge_pg}, needs=("postgres", "psycopg"),
+        stdout=("Booked: a table for two at 8 pm.",))
+
+
+def _fx(messages: Messages, tools: Tools):
+    results = tool_results(messages)
+    if not results:
+        return call("exchange_rate", base="EUR", quote="USD")
+    rate = float(re.search(r"= ([\d.]+)", results[-1]).group(1))
+    return say(f"250 EUR is {250 * rate:.2f} USD (at {results[-1]}).")
+
+
+program("litellm_model", {"fx-desk": _fx}, needs=("litellm",))
+
+
+def _geo(messages: Messages, tools: Tools):
+    country = re.search(r"capital of (\w+)", last_user(messages)).group(1)
+    results = tool_results(messages)
+    if not results:
+        return call("lookup_capital", country=country)
+    return say(f"The capital of {country} is {results[-1]}.")
+
+
+program("async_agent", {"geo-async": _geo}, stdout=("The capital of Japan is Tokyo.",))
+
+_STORY = ("Every night, Ines climbed ninety steps to light the lamp. The night the ships stopped coming, a "
+          "fisherman climbed them instead, carrying the lamp to her.")
+program("stream_chunks", {"storyteller": lambda m, t: say(_STORY)})
+
+
+def _ticker(messages: Messages, tools: Tools):
+    results = tool_results(messages)
+    if not results:
+        return call("get_stock_price", symbol="ACME")
+    return say(f"ACME is at {results[-1].split(': ', 1)[1]}.")
+
+
+program("stream_events", {"ticker-watch": _ticker})
+
+
+def _concierge(messages: Messages, tools: Tools):
+    everything = json.dumps(messages, ensure_ascii=False)
+    if all(fact in everything for fact in ("Noor", "gold", "9 pm")):
+        return say("Welcome back, Noor! As a gold member: the spa is open until 9 pm.")
+    return say("Hello! The spa hours are on the door.")
+
+
+def _context_reached_the_prompt():
+    (messages, _), = requests("concierge")
+    system = system_text(messages)
+    assert "You are Concierge" in system, "the instructions function should get the agent"
+    assert "One friendly sentence" in system, "expected_output belongs in the prompt"
+    assert re.search(r"\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}", system), "add_datetime_to_context: no date in the prompt"
+
+
+program("instructions_and_context", {"concierge": _concierge}, check=_context_reached_the_prompt)
+
+
+def _sprint_planner(messages: Messages, tools: Tools):
+    results = tool_results(messages)
+    tasks = ["Design the new cart", "Add Apple Pay"]
+    if len(results) < len(tasks):
+        return call("add_task", title=tasks[len(results)])
+    return say(f"Planned: {results[-1]}.")
+
+
+program("workflow_session_state", {"sprint-planner": _sprint_planner})
