@@ -11,7 +11,17 @@ if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 fi
-stamp=".venv/.installed-$extras-$(cat pyproject.toml | sha1sum | cut -c1-12)"
+# The JupyterLab extension (labextension/, package.json): its build tools come from the committed lockfile
+# (npm ci); pip's build hook (hatch-jupyter-builder) then compiles it into the install. Without Node the
+# install goes on without it (the notebook works; JupyterLab shows the HTML trace).
+if command -v npm >/dev/null && [ -f package-lock.json ]; then
+    if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+        echo "setup: npm ci (the JupyterLab extension's build tools)"
+        npm ci --no-audit --no-fund --loglevel=error
+    fi
+fi
+sources=$(find labextension/src labextension/style -type f 2>/dev/null | sort)
+stamp=".venv/.installed-$extras-$(cat pyproject.toml package-lock.json $sources 2>/dev/null | sha1sum | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
     echo "setup: installing agno_nb[$extras] into .venv"
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$extras]" 2>&1 \

@@ -84,6 +84,20 @@ class PostgresServer:
         if result.returncode != 0:
             raise PostgresUnavailable(f"pg_ctl restart failed: {result.stderr.strip()[-400:]}")
 
+    def halt(self) -> None:
+        """Stop the server but keep its data (``resume()`` starts it again on the same port)."""
+        result = self._run(os.path.join(self.bindir, "pg_ctl"), "-D", self.data, "-m", "fast", "-w", "stop")
+        if result.returncode != 0:
+            raise PostgresUnavailable(f"pg_ctl stop failed: {result.stderr.strip()[-400:]}")
+
+    def resume(self) -> None:
+        options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+                   f"-c synchronous_commit=off -c full_page_writes=off")
+        result = self._run(os.path.join(self.bindir, "pg_ctl"), "-D", self.data, "-o", options, "-w",
+                           "-l", os.path.join(self.root, "log"), "start")
+        if result.returncode != 0:
+            raise PostgresUnavailable(f"pg_ctl start failed: {result.stderr.strip()[-400:]}")
+
     def log(self) -> str:
         try:
             with open(os.path.join(self.root, "log")) as handle:

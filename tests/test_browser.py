@@ -101,8 +101,16 @@ def deadline():
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """JupyterLab on a free 127.0.0.1 port, no token, in a temp root dir with isolated Jupyter dirs."""
-    tmp_path = tmp_path_factory.mktemp("lab")
+    """JupyterLab without agno_nb's extension (as Notebook 7 or VS Code show traces: the HTML and widgets);
+    tests/test_labext.py starts one with it."""
+    with start_lab(tmp_path_factory.mktemp("lab"), agno_extension=False) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def start_lab(tmp_path: Path, *, agno_extension: bool):
+    """JupyterLab on a free 127.0.0.1 port, no token, in a temp root dir with isolated Jupyter dirs;
+    ``agno_extension=False`` disables agno_nb's labextension and server extension."""
     deadline = Deadline(BUDGET)
     dirs = ("root", "jupyter-config", "jupyter-data", "runtime")
     root, config, data, runtime = (tmp_path / d for d in dirs)
@@ -110,21 +118,24 @@ def lab(tmp_path_factory):
         d.mkdir()
     # The announcements plugin ("receive official Jupyter news?") would cover the page and go online.
     (config / "labconfig").mkdir()
-    (config / "labconfig" / "page_config.json").write_text(json.dumps(
-        {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
+    disabled = {"@jupyterlab/apputils-extension:announcements": True}
+    if not agno_extension:
+        disabled["agno-nb"] = True
+    (config / "labconfig" / "page_config.json").write_text(json.dumps({"disabledExtensions": disabled}))
     # Every cell in the DOM (no windowing), so the execution counts of all cells can be read.
     tracker = config / "lab" / "user-settings" / "@jupyterlab" / "notebook-extension"
     tracker.mkdir(parents=True)
     (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     (config / "jupyter_server_config.json").write_text(json.dumps(
         {"LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate",
-                    "extension_manager": "readonly"}}))
+                    "extension_manager": "readonly"},
+         "ServerApp": {"jpserver_extensions": {"agno_nb.labserver": agno_extension}}}))
 
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTER_DATA_DIR": str(data),
            "JUPYTER_RUNTIME_DIR": str(runtime), "JUPYTER_PLATFORM_DIRS": "1",
            "LITELLM_LOCAL_MODEL_COST_MAP": "True", "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
     for var in ("AGNO_NB_MODEL", "AGNO_NB_DB", "JUPYTER_PATH", "JUPYTERLAB_SETTINGS_DIR",
-                "JUPYTERLAB_WORKSPACES_DIR", "JUPYTER_TOKEN"):
+                "JUPYTERLAB_WORKSPACES_DIR", "JUPYTER_TOKEN", "AGNO_NB_LABEXTENSION"):
         env.pop(var, None)  # the quickstart must play its script, offline, in these isolated dirs
 
     port = _free_port()

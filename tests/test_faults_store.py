@@ -340,3 +340,54 @@ def test_replicas_starting_together_on_an_empty_postgres_all_work(postgres_serve
         assert session.run_count == 24 and len(store.list_runs(session_id="fresh")) == 24
     finally:
         store.close()
+
+
+@pytest.fixture
+def own_postgres():
+    """A PostgreSQL server of this test's own, to stop and start."""
+    from pg_server import PostgresServer, PostgresUnavailable
+
+    try:
+        server = PostgresServer().start()
+    except PostgresUnavailable as exc:
+        pytest.skip(f"PostgreSQL UNAVAILABLE: {exc}")
+    yield server
+    server.stop()
+
+
+def test_a_postgres_restart_mid_run_loses_nothing(own_postgres):
+    """The server restarts while a run waits for its model: the run is saved on the new server."""
+    store = PostgresStore(own_postgres.create_database("restarts"))
+    try:
+        agent = Agent(model=ScriptedModel([text("answered", delay=1.5)]), db=store, user_id="ana")
+        restarter = threading.Timer(0.3, own_postgres.restart)
+        restarter.start()
+        out = agent.run("q", session_id="through-a-restart")
+        restarter.join()
+        assert out.ok and out.saved is True, out.storage_error
+        assert store.get_run(out.run_id).status == "completed"
+        assert agent.run("again", session_id="through-a-restart").saved  # and the next run just works
+    finally:
+        store.close()
+
+
+def test_a_store_down_at_the_end_of_a_run_is_reported_and_the_save_retried(own_postgres):
+    from agno_nb.notebook.trace import TraceView
+
+    store = PostgresStore(own_postgres.create_database("down"), connect_timeout=1)
+    try:
+        agent = Agent(model=ScriptedModel([text("answered", delay=0.8)]), db=store)
+        halter = threading.Timer(0.3, own_postgres.halt)
+        halter.start()
+        out = agent.run("q", session_id="down-at-the-end")
+        halter.join()
+        assert out.ok and out.content == "answered"  # the answer is whole
+        assert out.saved is False and "NOT SAVED" in repr(out)
+        assert out.events[-1].type == "RunSaveFailed" and "PostgreSQL" in out.events[-1].error
+        assert "not saved" in TraceView.from_events(out.events).bundle()["text/plain"].lower()
+        own_postgres.resume()
+        assert out.retry_save() is True and out.saved is True
+        assert store.get_run(out.run_id).status == "completed"
+        assert store.get_session("down-at-the-end").run_count == 1
+    finally:
+        store.close()

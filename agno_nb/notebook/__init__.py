@@ -39,6 +39,9 @@ def load_ipython_extension(ipython: Any) -> None:
         ipython.input_transformers_cleanup.append(_ask_line)
     if storage.default_store() is None:
         storage.set_default_store(DuckDBStore(default_store_path(ipython.user_ns), shared=True))
+    from . import lab
+
+    lab.start(ipython)  # the JupyterLab extension's channel (sidebar), when the page has the extension
 
 
 def unload_ipython_extension(ipython: Any) -> None:
@@ -46,6 +49,9 @@ def unload_ipython_extension(ipython: Any) -> None:
     from .live import live_trace_factory
 
     remove_run_observer(live_trace_factory)
+    from . import lab
+
+    lab.stop(ipython)
     from .._sync import RunInterrupted
 
     if ipython.custom_exceptions == (RunInterrupted,):

@@ -8,6 +8,10 @@ with a trailing edge, so the latest state, such as a tool call in flight, is alw
 which JupyterLab and Notebook 7 apply from any thread and from a button's callback) by the static
 trace bundle: a saved notebook shows the outcome, no widget placeholder, no kernel needed.
 
+In JupyterLab with agno_nb's extension (its server extension tells the kernels it starts, see
+``notebook/lab.py``) the live view is the trace bundle itself, replaced by display id at the same pace:
+the extension's renderer keeps what the reader opened across updates, so no widget is needed.
+
 A paused run's display shows the trace with approval controls. Continue run goes on in the same
 display, and the ``RunOutput`` the cell returned is brought up to date. A paused run continued from
 code in another cell is shown there instead, and its first display settles as a static view.
@@ -21,6 +25,7 @@ import time
 from typing import Any
 
 from ..run_events import Event, RunCancelled, RunCompleted, RunContinued, RunError, RunOutput, RunPaused
+from .lab import renderer_present
 from .trace import TraceView
 
 __all__ = ["LiveTrace", "live_trace_factory", "shown_live"]
@@ -67,7 +72,10 @@ class LiveTrace:
         self._box: Any = None
         self._paused: RunPaused | None = None
         widgets = _widgets()
-        self._widget = widgets.TraceWidget(html=self.view.to_html()) if widgets is not None else None
+        #: the page renders the trace bundle (JupyterLab with agno_nb's extension): update it by display id
+        self._renderer = renderer_present()
+        self._widget = widgets.TraceWidget(html=self.view.to_html()) \
+            if widgets is not None and not self._renderer else None
         self._handle = display(self._live_bundle(), raw=True, display_id=True)
         _shown.append(run_id)
         _live[run_id] = self
@@ -113,12 +121,12 @@ class LiveTrace:
             if self._widget is not None:
                 self._widget.html = self.view.to_html()
                 return
-            bundle = self.view.bundle()
+            bundle = self.view.bundle(now=time.perf_counter())
         self._handle.update(bundle, raw=True)
 
     def _live_bundle(self) -> dict[str, Any]:
         if self._widget is None:
-            return self.view.bundle()
+            return self.view.bundle(now=time.perf_counter())
         from .widgets import widget_bundle
 
         return widget_bundle(self._widget, self.view.to_html(), self.view.to_text())
@@ -149,16 +157,21 @@ class LiveTrace:
         with self._lock:
             self._final = True  # nothing moves until someone continues the run
             self.updates += 1
-        if widgets is None or self._widget is None:
+        if widgets is None or (self._widget is None and not self._renderer):
             self._handle.update(self._static("Continue it with agent.continue_run(out) after deciding each "
                                              "of out.requirements (install ipywidgets and anywidget for "
                                              "buttons)."), raw=True)
             return
         import ipywidgets
 
-        self._widget.html = self.view.to_html()
+        if self._widget is not None:
+            self._widget.html = self.view.to_html()
+            trace = self._widget
+        else:  # the extension's renderer shows the trace, in an Output widget above the controls
+            trace = ipywidgets.Output()
+            trace.outputs = ({"output_type": "display_data", "data": self._static(), "metadata": {}},)
         self._controls = widgets.ApprovalControls(list(event.requirements), self._continue_here)
-        box = self._box = ipywidgets.VBox([self._widget, self._controls.box])
+        box = self._box = ipywidgets.VBox([trace, self._controls.box])
         self._handle.update(widgets.widget_bundle(box, self.view.to_html(), self.view.to_text()), raw=True)
 
     def _resume(self) -> None:

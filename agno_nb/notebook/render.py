@@ -73,9 +73,10 @@ def render_html(trace: dict[str, Any], *, open_spans: Iterable[str] = ()) -> str
     if prompt not in (None, ""):
         parts.append(f"<div class='prompt' style='margin:2px 0 6px'><span style='{MUTED}'>prompt</span> "
                      f"{_block_or_inline(prompt)}</div>")
-    if trace.get("error"):
-        parts.append(f"<div class='err' style='border-left:3px solid {STATUS_COLORS['error']};padding:2px 10px;"
-                     f"margin:6px 0;white-space:pre-wrap'>{html.escape(trace['error'])}</div>")
+    for key in ("save_error", "error"):
+        if trace.get(key):
+            parts.append(f"<div class='err' style='border-left:3px solid {STATUS_COLORS['error']};padding:2px 10px;"
+                         f"margin:6px 0;white-space:pre-wrap'>{html.escape(trace[key])}</div>")
     if trace.get("answer"):
         parts.append(f"<div class='answer' style='border-left:3px solid {_BORDER};padding:2px 10px;margin:6px 0'>"
                      f"{markdown_to_html(trace['answer'])}</div>")

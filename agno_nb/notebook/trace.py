@@ -55,9 +55,12 @@ class TraceView:
                        "cost": None, "ttft": None, "duration": None, "waited": None}
         self.requirements: list[dict[str, Any]] = []
         self.error: str | None = None
+        #: why the run could not be saved (``RunSaveFailed``): shown until ``retry_save()`` works
+        self.save_error: str | None = None
         self.events = 0
         self.run_id: str | None = None
         self.agent: str | None = None
+        self.component_type: str | None = None
         #: per run id: the stored conversation (a run row's messages) for events that carry none
         self.stored_messages: dict[str, list[dict]] = {}
         self._t0 = 0.0
@@ -108,6 +111,7 @@ class TraceView:
             self.root.status = "running"
             return
         self.run_id, self.agent, self._t0 = e.run_id, e.ref.emitter_name or e.ref.emitter_id, e.ts
+        self.component_type = e.ref.emitter_type
         self.root = Span(e.span_id, "run", self.agent or "agent", e.ts,
                          {"model": e.model, "input": _preview(e.input, _MESSAGE_PREVIEW),
                           "session_id": e.session_id})
@@ -313,6 +317,10 @@ class TraceView:
     def _cancelled(self, e: ev.RunCancelled) -> None:
         self._end(e, "cancelled", None, e.reason)
 
+    def _save_failed(self, e: ev.RunSaveFailed) -> None:
+        if not self._nested(e):
+            self.save_error = f"NOT SAVED: {e.error} (out.retry_save() tries again)"
+
     # ----------------------------------------------------------------------------- rendering
 
     @property
@@ -327,11 +335,19 @@ class TraceView:
         dump = getattr(self.answer, "model_dump_json", None)
         return dump(indent=2) if dump else json.dumps(self.answer, default=str, indent=2)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"version": 1, "run_id": self.run_id, "agent": self.agent, "status": self.status,
-                "totals": self.totals, "answer": self.answer_text(), "error": self.error,
+    def to_json(self, *, now: float | None = None) -> dict[str, Any]:
+        """The ``application/vnd.agno-nb.trace+json`` bundle (format ``version`` 1; fields are only ever
+        added, and readers ignore what they do not know). ``now`` (``time.perf_counter()``, live views
+        only) adds ``elapsed``: the active seconds so far, so open spans can be drawn up to it."""
+        data = {"version": 1, "run_id": self.run_id, "agent": self.agent, "component_type": self.component_type,
+                "status": self.status, "totals": self.totals, "answer": self.answer_text(), "error": self.error,
                 "requirements": self.requirements, "events": self.events,
                 "root": self.root.to_json(self._t0) if self.root is not None else None}
+        if self.save_error:
+            data["save_error"] = self.save_error
+        if now is not None and self.root is not None:
+            data["elapsed"] = round(max(0.0, self._active(now)), 6)
+        return data
 
     def to_text(self) -> str:
         t = self.totals
@@ -339,6 +355,8 @@ class TraceView:
                 f"{t['tool_calls']} tool call(s), {t['input_tokens']}+{t['output_tokens']} tokens"
                 + (f", {t['duration']:.3f}s" if t["duration"] is not None else ""))
         body = self.error or self.answer_text()
+        if self.save_error:
+            body = f"{self.save_error}\n{body}" if body else self.save_error
         return f"{head}\n{body}" if body else head
 
     def to_html(self, *, open_spans: Iterable[str] = ()) -> str:
@@ -346,10 +364,10 @@ class TraceView:
 
         return render_html(self.to_json(), open_spans=open_spans)
 
-    def bundle(self, *, open_spans: Iterable[str] = ()) -> dict[str, Any]:
+    def bundle(self, *, open_spans: Iterable[str] = (), now: float | None = None) -> dict[str, Any]:
         from .render import render_html
 
-        data = self.to_json()
+        data = self.to_json(now=now)
         return {MIME_TYPE: data, "text/html": render_html(data, open_spans=open_spans), "text/plain": self.to_text()}
 
 
@@ -418,4 +436,5 @@ _HANDLERS = {
     ev.RunContinued: TraceView._continued, ev.ReasoningStep: TraceView._reasoning_step,
     ev.GuardrailTripped: TraceView._guardrail, ev.OutputValidationFailed: TraceView._validation,
     ev.RunCompleted: TraceView._completed, ev.RunError: TraceView._error, ev.RunCancelled: TraceView._cancelled,
+    ev.RunSaveFailed: TraceView._save_failed,
 }

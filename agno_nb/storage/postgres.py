@@ -101,21 +101,44 @@ class _Lease:
     failure per stale connection.
     """
 
-    __slots__ = ("pool", "conn")
+    __slots__ = ("pool", "conn", "store", "saw_outage")
 
-    def __init__(self, pool: Any):
+    def __init__(self, pool: Any, store: "PostgresStore"):
         self.pool = pool
         self.conn: Any = None
+        self.store = store
+        #: the server was found down while taking a connection
+        self.saw_outage = False
 
     def cursor(self, fresh: bool = False) -> Any:
         if fresh:
             self._discard()
         if self.conn is None:
-            self.conn = self.pool.getconn()
+            self.conn = self._take()
             if _closed_by_server(self.conn):
                 self._discard()
-                self.conn = self.pool.getconn()
+                self.conn = self._take()
         return self.conn.cursor()
+
+    def _take(self) -> Any:
+        """A connection, waiting briefly first: a pool that cannot give one within ``connect_timeout`` has a
+        server that is down (fail now, not after ``pool_timeout``), is stuck backing off after an outage
+        (replace it), or is simply busy (then wait the rest of ``pool_timeout``)."""
+        from psycopg_pool import PoolTimeout
+
+        store = self.store
+        first = min(store.pool_timeout, store.connect_timeout)
+        try:
+            return self.pool.getconn(timeout=first)
+        except PoolTimeout:
+            if not store._server_answers():
+                self.saw_outage = True
+                raise
+            stats = self.pool.get_stats()
+            if stats.get("pool_size", 0) >= store.pool_max:  # every connection is in use: wait for one
+                return self.pool.getconn(timeout=max(0.0, store.pool_timeout - first))
+            self.pool = store._replace_pool(self.pool)  # up again, but the pool still backs off: renew it
+            return self.pool.getconn(timeout=first)
 
     def _discard(self) -> None:
         conn, self.conn = self.conn, None
@@ -223,11 +246,15 @@ class PostgresStore(Store):
                 if self._pool is None:
                     self._pool = self._open_pool()
                 pool = self._pool
-        lease = _Lease(pool)
+        lease = _Lease(pool, self)
         try:
             yield _Cursor(lease=lease)
             lease.commit()
         except PoolTimeout:
+            if lease.saw_outage:
+                raise StoreConnectionError(
+                    f"Cannot reach PostgreSQL at {self.location}: the server is down or refuses connections. "
+                    f"Check that it runs; the store reconnects by itself when it is back.") from None
             raise StoreConnectionError(
                 f"No free PostgreSQL connection at {self.location} within {self.pool_timeout:g} s (pool_max="
                 f"{self.pool_max}): raise pool_max (AGNO_NB_PG_POOL_MAX) or check that the server is up."
@@ -240,6 +267,23 @@ class PostgresStore(Store):
             raise StoreError(f"PostgreSQL error at {self.location}: {exc}") from None
         finally:
             lease.release()
+
+    def _server_answers(self) -> bool:
+        try:
+            self._connect().close()
+        except StoreConnectionError:
+            return False
+        return True
+
+    def _replace_pool(self, stale: Any) -> Any:
+        """A new pool instead of one stuck backing off after an outage (psycopg_pool waits minutes)."""
+        with self._lock:
+            if self._pool is stale:
+                self._pool = self._open_pool()
+            fresh = self._pool
+        with contextlib.suppress(Exception):
+            stale.close(timeout=0)
+        return fresh
 
     def pool_stats(self) -> dict[str, int]:
         """The pool's counters (``psycopg_pool`` names: pool_size, pool_available, requests_waiting, ...)."""

@@ -137,14 +137,19 @@ def _merge_session(store: "Store", cur: Any, w: RunWrite, changed: dict[str, Any
     s = w.session
     state = s.state  # type: ignore[union-attr]
     if w.state_base is not None:
+        # A new session is created with this run's state; an existing one is locked, read, and merged into.
+        # (Creating first closes the race of two processes both finding no row and both writing theirs.)
+        cur.execute(_SESSION_INSERT + _SESSION_VALUES + " ON CONFLICT (session_id) DO NOTHING RETURNING session_id",
+                    _session_values(w, to_json(state)))
+        if cur.fetchall():
+            return to_json(state)  # type: ignore[return-value]
         cur.execute(f"SELECT state FROM sessions WHERE session_id = ?{store.for_update}", [s.session_id])  # type: ignore[union-attr]
         rows = cur.fetchall()
-        if rows:  # another run may have changed other keys since this one started: keep those
-            current = from_json(rows[0][0]) or {}
-            current.update(changed)
-            for key in removed:
-                current.pop(key, None)
-            state = current
+        current = (from_json(rows[0][0]) if rows else None) or {}
+        current.update(changed)
+        for key in removed:
+            current.pop(key, None)
+        state = current
     state_json = to_json(state)
     cur.execute(_SESSION_INSERT + _SESSION_VALUES + " ON CONFLICT (session_id) DO UPDATE SET updated_at = "
                 "excluded.updated_at, run_count = sessions.run_count + excluded.run_count, state = excluded.state, "

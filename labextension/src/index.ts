@@ -1,0 +1,3 @@
+export * from './model';
+export * from './format';
+export { TraceView } from './view';
