@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 __all__ = ["BaseDb", "SqliteDb", "DuckDb", "InMemoryDb", "PostgresDb"]
 
-_WHERE = {"SqliteDb": ".sqlite", "DuckDb": ".duckdb", "InMemoryDb": ".in_memory", "PostgresDb": ".postgres",
-          "BaseDb": ".base"}
+_WHERE = {"SqliteDb": ".sqlite", "DuckDb": ".duckdb", "InMemoryDb": ".in_memory",
+          "PostgresDb": ".postgres.postgres", "BaseDb": ".base"}
 
 if TYPE_CHECKING:
     from .base import BaseDb
     from .duckdb import DuckDb
     from .in_memory import InMemoryDb
-    from .postgres import PostgresDb
+    from .postgres.postgres import PostgresDb
     from .sqlite import SqliteDb
 
 

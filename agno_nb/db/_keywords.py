@@ -16,9 +16,9 @@ def check_table_names(class_name: str, extra: dict[str, Any]) -> None:
     unknown = sorted(key for key in extra if not key.endswith("_table"))
     if unknown:
         raise ConfigurationError(
-            f"{class_name}() got {', '.join(repr(k) for k in unknown)}, which agno_nb does not know. It takes "
-            f"Agno's connection keywords and accepts (without effect: agno_nb's table names are fixed) the "
-            f"*_table names.")
+            f"{class_name}() got {', '.join(repr(k) for k in unknown)}, which agno_nb does not know. It "
+            f"takes Agno's connection keywords and accepts (without effect: agno_nb's table names are "
+            f"fixed) the *_table names.")
 
 
 def engine_url(class_name: str, db_engine: Any) -> str:

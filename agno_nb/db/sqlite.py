@@ -18,7 +18,7 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 class SqliteDb(DuckDBStore):
-    """``SqliteDb(db_file="tmp/agent.db")``: a ``DuckDBStore`` at ``db_file`` (default ``agno.db``, as in Agno).
+    """``SqliteDb(db_file="tmp/agent.db")``: a ``DuckDBStore`` at ``db_file`` (default: ``agno.db``).
 
     ``db_url="sqlite:///path"`` and ``db_engine`` (a SQLAlchemy engine on a file) name the file too.
     """
@@ -54,6 +54,6 @@ def _refuse_sqlite_file(path: str) -> None:
         header = fh.read(len(_SQLITE_MAGIC))
     if header == _SQLITE_MAGIC:
         raise ConfigurationError(
-            f"{path} is a SQLite database (Agno's). agno_nb stores sessions in DuckDB and does not read Agno's "
-            f"tables: point SqliteDb(db_file=...) at a new file, or move this one aside. Your Agno data stays "
-            f"untouched.")
+            f"{path} is a SQLite database (Agno's). agno_nb stores sessions in DuckDB and does not read "
+            f"Agno's tables: point SqliteDb(db_file=...) at a new file, or move this one aside. Your Agno "
+            f"data stays untouched.")

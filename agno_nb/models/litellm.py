@@ -1,4 +1,5 @@
-"""Any LiteLLM model: ``LiteLLM(id=..., api_base=...)`` (Agno's import path; see ``agno_nb.models.providers``)."""
+"""Any LiteLLM model (``LiteLLM(id=..., api_base=...)``) under Agno's import path; see
+``agno_nb.models.providers``."""
 
 from .providers import LiteLLM
 

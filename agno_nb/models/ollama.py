@@ -1,4 +1,5 @@
-"""Local models served by Ollama: ``Ollama(id=..., host=...)`` (Agno's import path; see ``agno_nb.models.providers``)."""
+"""Local models served by Ollama (``Ollama(id=..., host=...)``) under Agno's import path; see
+``agno_nb.models.providers``."""
 
 from .providers import Ollama
 

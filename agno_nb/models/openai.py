@@ -1,4 +1,5 @@
-"""OpenAI models: ``OpenAIChat(id=...)``, ``OpenAIResponses``, ``OpenAILike`` (Agno's import path; see ``agno_nb.models.providers``)."""
+"""OpenAI models (``OpenAIChat(id=...)``, ``OpenAIResponses``, ``OpenAILike``) under Agno's import
+path; see ``agno_nb.models.providers``."""
 
 from .providers import OpenAIChat, OpenAILike, OpenAIResponses
 

@@ -1,4 +1,5 @@
-"""Models through OpenRouter: ``OpenRouter(id=...)`` (Agno's import path; see ``agno_nb.models.providers``)."""
+"""Models through OpenRouter (``OpenRouter(id=...)``) under Agno's import path; see
+``agno_nb.models.providers``."""
 
 from .providers import OpenRouter
 

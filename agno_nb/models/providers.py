@@ -47,15 +47,17 @@ def _build(agno_name: str, model_id: str, transport: str | None, params: dict[st
             options[key] = value
         elif key in ("request_params", "extra_body"):
             if not isinstance(value, dict):
-                raise ConfigurationError(f"{agno_name}({key}=...) must be a dict, got {type(value).__name__}.")
+                raise ConfigurationError(
+                    f"{agno_name}({key}=...) must be a dict, got {type(value).__name__}.")
             options.update(value)
         elif key in ("timeout", "max_retries", "api_key", "api_base"):
             options[key] = str(value) if key == "api_base" else value
         else:
             raise ConfigurationError(
                 f"{agno_name}({key}=...) has no agno_nb equivalent. agno_nb models take the id, api_key, "
-                f"base_url, timeout, max_retries and request parameters ({', '.join(sorted(_REQUEST_PARAMS))}); "
-                f"put anything else the provider accepts in request_params={{...}}.")
+                f"base_url, timeout, max_retries and request parameters "
+                f"({', '.join(sorted(_REQUEST_PARAMS))}); put anything else the provider accepts in "
+                f"request_params={{...}}.")
     return get_model(model_id, transport=transport, **options)
 
 
@@ -81,8 +83,10 @@ def OpenAIResponses(id: str = "gpt-5.4-mini", *, api_key: str | None = None, bas
 
 def OpenAILike(id: str = "not-provided", *, api_key: str | None = None, base_url: Any = None,
                **params: Any) -> Model:
-    """Agno's ``OpenAILike``: any OpenAI-compatible server (vLLM, llama.cpp, LM Studio, a proxy) at ``base_url``."""
-    return _build("OpenAILike", f"openai/{id}", "direct", {"api_key": api_key, "api_base": base_url, **params})
+    """Agno's ``OpenAILike``: any OpenAI-compatible server (vLLM, llama.cpp, LM Studio, a proxy) at
+    ``base_url``."""
+    return _build("OpenAILike", f"openai/{id}", "direct",
+                  {"api_key": api_key, "api_base": base_url, **params})
 
 
 def Groq(id: str = "openai/gpt-oss-120b", *, api_key: str | None = None, base_url: Any = None,
@@ -101,12 +105,13 @@ def DeepSeek(id: str = "deepseek-v4-flash", *, api_key: str | None = None, base_
 def OpenRouter(id: str = "gpt-5.4-mini", *, api_key: str | None = None, base_url: Any = None,
                **params: Any) -> Model:
     """Agno's ``OpenRouter``: ``openrouter/<id>`` over the direct transport."""
-    return _build("OpenRouter", f"openrouter/{id}", "direct", {"api_key": api_key, "api_base": base_url, **params})
+    return _build("OpenRouter", f"openrouter/{id}", "direct",
+                  {"api_key": api_key, "api_base": base_url, **params})
 
 
 def Claude(id: str = "claude-sonnet-5-5", *, api_key: str | None = None, max_tokens: int | None = 8192,
            **params: Any) -> Model:
-    """Agno's ``Claude``: ``anthropic/<id>`` through LiteLLM (``thinking={...}`` and ``top_k`` pass through)."""
+    """Agno's ``Claude``: ``anthropic/<id>`` through LiteLLM (``thinking={...}``, ``top_k`` pass through)."""
     return _build("Claude", _with_provider("anthropic", id), "litellm",
                   {"api_key": api_key, "max_tokens": max_tokens, **params}, frozenset({"thinking", "top_k"}))
 
@@ -141,6 +146,6 @@ def MistralChat(id: str = "mistral-large-latest", *, api_key: str | None = None,
 
 def LiteLLM(id: str = "gpt-4o", *, api_key: str | None = None, api_base: str | None = None,
             **params: Any) -> Model:
-    """Agno's ``LiteLLM``: ``id`` is a LiteLLM model id (``anthropic/claude-...``, ``ollama/llama3``, ...), always
-    through LiteLLM, at ``api_base`` when given."""
+    """Agno's ``LiteLLM``: ``id`` is a LiteLLM model id (``anthropic/claude-...``, ``ollama/llama3``, ...),
+    always through LiteLLM, at ``api_base`` when given."""
     return _build("LiteLLM", id, "litellm", {"api_key": api_key, "api_base": api_base, **params})

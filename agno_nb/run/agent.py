@@ -13,8 +13,8 @@ import enum
 from ..agent.hooks import RunInput
 from ..run_events import (
     Event, ModelRequestCompleted, ModelRequestStarted, ReasoningContentDelta, ReasoningStep, RunCancelled,
-    RunCompleted, RunContentDelta, RunContinued, RunError, RunOutput, RunPaused, RunStarted, ToolCallCompleted,
-    ToolCallError, ToolCallStarted,
+    RunCompleted, RunContentDelta, RunContinued, RunError, RunOutput, RunPaused, RunStarted,
+    ToolCallCompleted, ToolCallError, ToolCallStarted,
 )
 from ..run_output import RunStatus
 

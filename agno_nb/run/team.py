@@ -1,4 +1,5 @@
-"""Agno's ``agno.run.team``: a team run's output is a ``RunOutput`` (its members' runs in ``member_responses``)."""
+"""Agno's ``agno.run.team``: a team run's output is a ``RunOutput`` (its members' runs in
+``member_responses``)."""
 
 from ..run_events import Event, RunOutput
 from .agent import RunEvent

@@ -1,15 +1,27 @@
-"""Agno's ``agno.run.workflow``: a workflow run's output is a ``RunOutput`` (its steps in ``step_results``)."""
+"""Agno's ``agno.run.workflow``: a workflow run's output is a ``RunOutput`` (its steps in ``step_results``).
+
+Agno has workflow-level event classes (``WorkflowStartedEvent``, ``WorkflowCompletedEvent``, ...); agno_nb
+has one ``RunStarted`` / ``RunCompleted`` for agents, teams and workflows alike, told apart by who emitted
+them. The workflow names here are classes for ``isinstance`` checks that match only a workflow's own events,
+so ``isinstance(event, WorkflowCompletedEvent)`` is not fooled by a step agent's ``RunCompleted``.
+"""
 
 from __future__ import annotations
 
 import enum
+from typing import Any
 
-from ..run_events import Event, RunOutput
+from ..run_events import Event, RunCancelled, RunCompleted, RunError, RunOutput, RunStarted
+from ..workflow.events import StepCompleted, StepStarted
 
-__all__ = ["WorkflowRunOutput", "WorkflowRunEvent", "WorkflowRunOutputEvent"]
+__all__ = ["WorkflowRunOutput", "WorkflowRunEvent", "WorkflowRunOutputEvent", "BaseWorkflowRunOutputEvent",
+           "WorkflowStartedEvent", "WorkflowCompletedEvent", "WorkflowErrorEvent", "WorkflowCancelledEvent",
+           "StepStartedEvent", "StepCompletedEvent"]
 
 WorkflowRunOutput = RunOutput
-WorkflowRunOutputEvent = Event
+WorkflowRunOutputEvent = BaseWorkflowRunOutputEvent = Event
+StepStartedEvent = StepStarted
+StepCompletedEvent = StepCompleted
 
 
 class WorkflowRunEvent(str, enum.Enum):
@@ -29,3 +41,28 @@ class WorkflowRunEvent(str, enum.Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+class _WorkflowOwnEvent(type):
+    """``isinstance(e, cls)``: ``e`` is a ``cls.event`` emitted by a workflow run itself."""
+
+    event: type[Event]
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, cls.event) and obj.ref.emitter_type == "workflow"
+
+
+class WorkflowStartedEvent(metaclass=_WorkflowOwnEvent):
+    event = RunStarted
+
+
+class WorkflowCompletedEvent(metaclass=_WorkflowOwnEvent):
+    event = RunCompleted
+
+
+class WorkflowErrorEvent(metaclass=_WorkflowOwnEvent):
+    event = RunError
+
+
+class WorkflowCancelledEvent(metaclass=_WorkflowOwnEvent):
+    event = RunCancelled

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-__all__ = ["logger", "log_debug", "log_info", "log_warning", "log_error", "log_exception", "set_log_level_to_debug"]
+__all__ = ["logger", "log_debug", "log_info", "log_warning", "log_error", "log_exception",
+           "set_log_level_to_debug"]
 
 logger = logging.getLogger("agno_nb")
 

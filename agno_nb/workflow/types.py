@@ -1,4 +1,5 @@
-"""Agno's ``agno.workflow.types`` path: ``StepInput``, ``StepOutput`` (defined in ``agno_nb.workflow.steps``)."""
+"""Agno's ``agno.workflow.types`` path: ``StepInput``, ``StepOutput`` (defined in
+``agno_nb.workflow.steps``)."""
 
 from .steps import StepInput, StepOutput
 

@@ -33,7 +33,8 @@ program("agent_with_tools", {"weather-agent": _weather}, stdout=("4°C with ligh
 
 def _field_notes(messages: Messages, tools: Tools):
     if "otters" in last_user(messages):
-        return say("- Sea otters **hold hands** while they sleep\n- They keep a favourite rock\n- Dense fur, no blubber")
+        return say("- Sea otters **hold hands** while they sleep\n- They keep a favourite rock\n"
+                   "- Dense fur, no blubber")
     return say("Beavers' front teeth **never stop growing**.")
 
 
@@ -54,8 +55,8 @@ _RECIPE = {"name": "Fluffy pancakes", "servings": 4,
 program("structured_output", {"recipe-writer": lambda m, t: say(json.dumps(_RECIPE))},
         stdout=("Fluffy pancakes",))
 
-_ITINERARY = {"title": "Lakes and cities", "stops": [{"city": "Milan", "nights": 2}, {"city": "Como", "nights": 2},
-                                                     {"city": "Verona", "nights": 1}]}
+_ITINERARY = {"title": "Lakes and cities", "stops": [
+    {"city": "Milan", "nights": 2}, {"city": "Como", "nights": 2}, {"city": "Verona", "nights": 1}]}
 
 
 def _json_was_requested():
@@ -118,11 +119,12 @@ def _history_chat(messages: Messages, tools: Tools):
 
 def _history_reached_the_third_call():
     messages, _ = requests("history-chat")[2]
-    assert [t for t in user_texts(messages)][:2] == ["Hi! My favourite city is Lisbon.",
-                                                     "And my favourite food is bacalhau."], user_texts(messages)
+    earlier = user_texts(messages)[:2]
+    assert earlier == ["Hi! My favourite city is Lisbon.", "And my favourite food is bacalhau."], earlier
 
 
-program("chat_history", {"history-chat": _history_chat}, stdout=("Noted!",), check=_history_reached_the_third_call)
+program("chat_history", {"history-chat": _history_chat}, stdout=("Noted!",),
+        check=_history_reached_the_third_call)
 
 
 # ------------------------------------------------------------------------------ memories and summaries
@@ -155,9 +157,12 @@ program("user_memories", {"memory-agent": _memory_agent}, stdout=("Nice to meet 
         check=_memories_not_history)
 
 
+def _lyon_fact(text: str):
+    return "Sam moved to Lyon for a new job" if "Lyon" in text else None
+
+
 def _curator(messages: Messages, tools: Tools):
-    fact = (lambda text: "Sam moved to Lyon for a new job" if "Lyon" in text else None)
-    return memory_curator(messages, tools, lambda _: fact(last_user(messages))) or say("No changes needed.")
+    return memory_curator(messages, tools, lambda _: _lyon_fact(last_user(messages))) or say("No changes.")
 
 
 def _mont_blanc(messages: Messages, tools: Tools):
@@ -172,7 +177,8 @@ program("memory_manager", {"memory-curator": _curator, "memory-reader": _mont_bl
 def _summary_agent(messages: Messages, tools: Tools):
     everything = json.dumps(messages)
     if "Kyoto" in everything:
-        summary = "The user is planning a trip to Japan in April and wants to see the cherry blossoms in Kyoto."
+        summary = ("The user is planning a trip to Japan in April and wants to see the cherry blossoms in "
+                   "Kyoto.")
     else:
         summary = "The user is planning a trip to Japan in April."
     return session_summarizer(messages, summary, ["travel", "japan"]) or say("Lovely, noted!")
@@ -239,7 +245,8 @@ def _no_pii_left_the_process():
     sent = all_request_text()
     assert "4111 1111 1111 1111" not in sent, "a blocked card number reached the model"
     assert "555-123-4567" not in sent, "a masked phone number reached the model"
-    assert any("call me back" in last_user(m) for m, _ in requests("support-desk")), "the masked input never ran"
+    masked = [m for m, _ in requests("support-desk") if "call me back" in last_user(m)]
+    assert masked, "the run with the masked number never reached the model"
 
 
 program("guardrail_pii", {"support-desk": _support}, check=_no_pii_left_the_process)
@@ -304,7 +311,7 @@ def _thinker(messages: Messages, tools: Tools):
 def _reasoning_instructions_were_given():
     messages, tools = requests("careful-thinker")[0]
     assert {"think", "analyze"} <= {t["function"]["name"] for t in tools}
-    assert "think" in system_text(messages).lower(), "add_instructions=True: the prompt should explain the tools"
+    assert "think" in system_text(messages).lower(), "add_instructions=True: the prompt should explain them"
 
 
 program("reasoning_tools", {"careful-thinker": _thinker}, stdout=("223 is prime",),
@@ -348,7 +355,8 @@ def _coord_leader(messages: Messages, tools: Tools):
     if not results:
         return delegate(messages, tools, "Researcher", f"Find the current prices of the {product} e-reader.")
     if len(results) == 1:
-        return delegate(messages, tools, "Writer", f"Recommend where to buy the {product}. Notes: {results[0]}")
+        task = f"Recommend where to buy the {product}. Notes: {results[0]}"
+        return delegate(messages, tools, "Writer", task)
     return say(results[-1])
 
 
@@ -382,15 +390,15 @@ def _panel_leader(messages: Messages, tools: Tools):
 
 program("team_broadcast", {
     "panel-leader": _panel_leader,
-    "panel-optimist": lambda m, t: say("Serverless would cut cost: we pay only for the minutes the jobs run."),
+    "panel-optimist": lambda m, t: say("Serverless would cut cost: we pay only for the minutes jobs run."),
     "panel-skeptic": lambda m, t: say("Watch out for cold starts and the 15-minute time limit."),
 })
 
 
 # ------------------------------------------------------------------------------------------ workflows
 
-_PARAGRAPH = ("Electric cargo bikes carry up to 200 kg, replace many car trips in cities, and their sales have "
-              "doubled since 2020.")
+_PARAGRAPH = ("Electric cargo bikes carry up to 200 kg, replace many car trips in cities, and their sales "
+              "have doubled since 2020.")
 
 
 def _wf_writer(messages: Messages, tools: Tools):
@@ -398,8 +406,8 @@ def _wf_writer(messages: Messages, tools: Tools):
 
 
 program("workflow_steps", {
-    "wf-researcher": lambda m, t: say("1. Cargo e-bikes carry up to 200 kg. 2. They replace car trips in cities. "
-                                      "3. Sales doubled since 2020."),
+    "wf-researcher": lambda m, t: say("1. Cargo e-bikes carry up to 200 kg. 2. They replace car trips in "
+                                      "cities. 3. Sales doubled since 2020."),
     "wf-writer": _wf_writer,
 }, stdout=("doubled since 2020", "measure: 21 words"))
 
@@ -416,11 +424,11 @@ def _hardware(messages: Messages, tools: Tools):
 
 
 def _sizing_ran_once():
-    assert len(requests("wf-sizing")) == 1, "the condition should have run the sizing step for the 13B question only"
+    assert len(requests("wf-sizing")) == 1, "only the 13B question should pass the condition"
 
 
 program("workflow_condition_router", {
-    "wf-sizing": lambda m, t: say("A 13B model has 13 billion parameters: 26 GB at 16 bits, 13 GB at 8 bits."),
+    "wf-sizing": lambda m, t: say("A 13B model has 13 billion weights: 26 GB at 16 bits, 13 GB at 8 bits."),
     "wf-hardware": _hardware,
     "wf-software": lambda m, t: say("Pin them in a requirements file, or use a lock file from uv or Poetry."),
 }, stdout=("16 GB of RAM is fine",), check=_sizing_ran_once)
@@ -488,7 +496,7 @@ def _context_reached_the_prompt():
     system = system_text(messages)
     assert "You are Concierge" in system, "the instructions function should get the agent"
     assert "One friendly sentence" in system, "expected_output belongs in the prompt"
-    assert re.search(r"\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}", system), "add_datetime_to_context: no date in the prompt"
+    assert re.search(r"\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}", system), "add_datetime_to_context: no date in it"
 
 
 program("instructions_and_context", {"concierge": _concierge}, check=_context_reached_the_prompt)

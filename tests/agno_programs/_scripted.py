@@ -20,7 +20,7 @@ import json
 import os
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -165,7 +165,8 @@ def session_summarizer(messages: Messages, summary: str, topics: list[str]) -> T
 
 def delegation_tools(tools: Tools) -> list[str]:
     """The leader's member tools, whatever each framework calls them."""
-    return [n for n in tool_names(tools) if any(w in n for w in ("delegate", "transfer", "member", "forward"))]
+    words = ("delegate", "transfer", "member", "forward")
+    return [n for n in tool_names(tools) if any(w in n for w in words)]
 
 
 def delegate(messages: Messages, tools: Tools, member: str, task: str, *, to_all: bool = False) -> Turn:
@@ -246,13 +247,14 @@ def register_all() -> None:
 
 def program_files() -> list[str]:
     """The programs in this folder (every ``*.py`` but the helpers)."""
-    return sorted(p.stem for p in HERE.glob("*.py") if not p.name.startswith("_") and p.stem != "run_under_agno")
+    helpers = ("_", "run_under_agno")
+    return sorted(p.stem for p in HERE.glob("*.py") if not p.name.startswith(helpers))
 
 
 def verify(entry: Program, stdout: str) -> None:
     """The checks common to both runners: printed text and what the models saw."""
     for fragment in entry.stdout:
-        assert fragment in stdout, f"{entry.name}: expected {fragment!r} in the printed output:\n{stdout[-3000:]}"
+        assert fragment in stdout, f"{entry.name}: expected {fragment!r} in the output:\n{stdout[-3000:]}"
     for fragment in entry.not_stdout:
         assert fragment not in stdout, f"{entry.name}: {fragment!r} should not be printed:\n{stdout[-3000:]}"
     if entry.check is not None:

@@ -34,9 +34,8 @@ if __name__ == "__main__":
 
     for requirement in run_response.active_requirements:
         if requirement.needs_confirmation:
-            print(
-                f"{requirement.tool_execution.tool_name}({requirement.tool_execution.tool_args}) needs confirmation"
-            )
+            tool = requirement.tool_execution
+            print(f"{tool.tool_name}({tool.tool_args}) needs confirmation")
             requirement.confirm()
 
     run_response = agent.continue_run(run_id=run_response.run_id, requirements=run_response.requirements)

@@ -20,7 +20,9 @@ def send_newsletter(audience: str, subject: str) -> str:
     return f"Sent '{subject}' to {audience}"
 
 
-agent = Agent(model=OpenAIChat(id="newsletter-bot"), tools=[send_newsletter], db=SqliteDb(db_file="tmp/news.db"))
+agent = Agent(
+    model=OpenAIChat(id="newsletter-bot"), tools=[send_newsletter], db=SqliteDb(db_file="tmp/news.db")
+)
 
 if __name__ == "__main__":
     run_response = agent.run("Send the 'Spring sale' newsletter to all customers.")

@@ -23,7 +23,9 @@ def send_invoice(invoice_id: str, amount_eur: float, recipient: str) -> str:
     return f"Invoice {invoice_id} ({amount_eur:.2f} EUR) sent to {recipient}"
 
 
-agent = Agent(model=OpenAIChat(id="billing-clerk"), tools=[send_invoice], db=SqliteDb(db_file="tmp/billing.db"))
+agent = Agent(
+    model=OpenAIChat(id="billing-clerk"), tools=[send_invoice], db=SqliteDb(db_file="tmp/billing.db")
+)
 
 if __name__ == "__main__":
     run_response = agent.run("Send invoice INV-7 for 1250 euros to the client.")

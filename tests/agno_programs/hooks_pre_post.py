@@ -23,7 +23,9 @@ def add_disclaimer(run_output: RunOutput) -> None:
 
 def require_a_source(run_output: RunOutput) -> None:
     if "Source:" not in (run_output.content or ""):
-        raise OutputCheckError("The answer must cite a source.", check_trigger=CheckTrigger.OUTPUT_NOT_ALLOWED)
+        raise OutputCheckError(
+            "The answer must cite a source.", check_trigger=CheckTrigger.OUTPUT_NOT_ALLOWED
+        )
 
 
 analyst = Agent(
@@ -32,7 +34,9 @@ analyst = Agent(
     pre_hooks=[record_request, normalise_whitespace],
     post_hooks=[add_disclaimer],
 )
-strict_analyst = Agent(name="Strict analyst", model=OpenAIChat(id="hooked-analyst"), post_hooks=[require_a_source])
+strict_analyst = Agent(
+    name="Strict analyst", model=OpenAIChat(id="hooked-analyst"), post_hooks=[require_a_source]
+)
 
 if __name__ == "__main__":
     response = analyst.run("What   is   an   index   fund?")

@@ -17,7 +17,9 @@ def exchange_rate(base: str, quote: str) -> str:
 
 
 agent = Agent(
-    model=LiteLLM(id="openai/fx-desk", api_base=os.environ["OPENAI_BASE_URL"], api_key="sk-test", temperature=0),
+    model=LiteLLM(
+        id="openai/fx-desk", api_base=os.environ["OPENAI_BASE_URL"], api_key="sk-test", temperature=0
+    ),
     tools=[exchange_rate],
 )
 

@@ -18,8 +18,12 @@ if __name__ == "__main__":
     print([m.memory for m in memories])
     assert any("metric" in m.memory for m in memories) and any("Lyon" in m.memory for m in memories)
 
-    agent = Agent(model=OpenAIChat(id="memory-reader"), db=db, memory_manager=memory_manager,
-                  add_memories_to_context=True)
+    agent = Agent(
+        model=OpenAIChat(id="memory-reader"),
+        db=db,
+        memory_manager=memory_manager,
+        add_memories_to_context=True,
+    )
     response = agent.run("How tall is Mont Blanc?", user_id=user_id)
     print(response.content)
     assert "4,806 m" in response.content

@@ -20,7 +20,9 @@ def make_agent() -> Agent:
 
 if __name__ == "__main__":
     session_id = "booking-42"
-    make_agent().print_response("Book me a table for two at 8 pm, please.", session_id=session_id, user_id="lea")
+    make_agent().print_response(
+        "Book me a table for two at 8 pm, please.", session_id=session_id, user_id="lea"
+    )
 
     # A new agent object (as in another process or replica), same database and session.
     agent = make_agent()

@@ -10,7 +10,9 @@ agent = Agent(
 )
 
 if __name__ == "__main__":
-    response = agent.run("Plan deliveries to the bakery, the library and the harbour, starting from the depot.")
+    response = agent.run(
+        "Plan deliveries to the bakery, the library and the harbour, starting from the depot."
+    )
     print("Reasoning:", response.reasoning_content)
     print(response.content)
     assert "harbour is closest" in response.reasoning_content

@@ -23,8 +23,33 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]
 
-from agno_programs import _programs  # noqa: E402
+from agno_programs import _imports, _programs  # noqa: E402
 from agno_programs._scripted import program_files, register_all, reset_log, verify  # noqa: E402
+
+
+_CHECK_IMPORTS = """
+import importlib, importlib.util, re, sys
+from agno_programs._imports import AGNO_IMPORTS
+for module, names in AGNO_IMPORTS.items():
+    try:
+        found = importlib.import_module(module)
+        missing = [n for n in names
+                   if not hasattr(found, n) and importlib.util.find_spec(f"{module}.{n}") is None]
+    except ImportError:  # a provider module whose SDK is not installed: read its source instead
+        source = open(importlib.util.find_spec(module).origin).read()
+        missing = [n for n in names if not re.search(rf"\\b{n}\\b", source)]
+    for name in missing:
+        print(f"from {module} import {name}")
+"""
+
+
+def check_imports(python: str, env: dict[str, str]) -> list[str]:
+    """The statements of ``_imports.AGNO_IMPORTS`` that Agno cannot import (none, or the table is wrong)."""
+    result = subprocess.run([python, "-c", _CHECK_IMPORTS], capture_output=True, text=True, env=env,
+                            cwd=ROOT / "tests")
+    if result.returncode != 0:
+        return [result.stderr.strip().splitlines()[-1]]
+    return result.stdout.split("\n")[:-1]
 
 
 def _agno_has(python: str, module: str) -> bool:
@@ -46,10 +71,16 @@ def main() -> int:
 
     from agno_nb.models.scripted_server import serve_in_thread
 
+    base_env = dict(os.environ, AGNO_TELEMETRY="false", PYTHONUNBUFFERED="1",
+                    LITELLM_LOCAL_MODEL_COST_MAP="True")
+    unknown = check_imports(python, base_env)
+    print(f"{'FAIL' if unknown else 'ok  '}  import table: {len(unknown)} of "
+          f"{sum(map(len, _imports.AGNO_IMPORTS.values()))} names unknown to Agno {' '.join(unknown)}")
+    failures = len(unknown)
+
     register_all()
     server, stop = serve_in_thread()
     postgres = None
-    failures = 0
     try:
         for name in args.names or program_files():
             entry = _programs.PROGRAMS.get(name)
@@ -57,9 +88,9 @@ def main() -> int:
                 print(f"FAIL  {name}: no scripts for it in _programs.py")
                 failures += 1
                 continue
-            env = dict(os.environ, OPENAI_BASE_URL=server.url, OPENAI_API_KEY="sk-scripted",
-                       AGNO_TELEMETRY="false", PYTHONUNBUFFERED="1", LITELLM_LOCAL_MODEL_COST_MAP="True")
-            missing = [need for need in entry.needs if need in ("litellm", "psycopg") and not _agno_has(python, need)]
+            env = dict(base_env, OPENAI_BASE_URL=server.url, OPENAI_API_KEY="sk-scripted")
+            missing = [need for need in entry.needs
+                       if need in ("litellm", "psycopg") and not _agno_has(python, need)]
             if missing:
                 print(f"SKIP  {name}: install {', '.join(missing)} in the Agno venv")
                 continue
@@ -78,7 +109,8 @@ def main() -> int:
             elapsed = time.perf_counter() - started
             problem = None
             if result.returncode != 0:
-                problem = (result.stderr.strip().splitlines() or ["exit status " + str(result.returncode)])[-1]
+                lines = result.stderr.strip().splitlines() or [f"exit status {result.returncode}"]
+                problem = lines[-1]
             else:
                 try:
                     verify(entry, result.stdout)

@@ -24,6 +24,6 @@ if __name__ == "__main__":
     response = chef.run("A quick pancake recipe for four")
     recipe = response.content
     assert isinstance(recipe, Recipe), type(recipe)
-    print(f"{recipe.name} for {recipe.servings}: {len(recipe.ingredients)} ingredients, {len(recipe.steps)} steps")
+    print(f"{recipe.name} for {recipe.servings}: {len(recipe.ingredients)} ingredients")
     assert recipe.servings == 4 and "flour" in recipe.ingredients[0]
     chef.print_response("Pancakes again, please")

@@ -27,7 +27,9 @@ def pick_expert(step_input: StepInput) -> List[Step]:
 support_workflow = Workflow(
     name="Tech support",
     steps=[
-        Condition(name="size first", evaluator=mentions_model_size, steps=[Step(name="sizing", agent=sizing_agent)]),
+        Condition(
+            name="size first", evaluator=mentions_model_size, steps=[Step(name="sizing", agent=sizing_agent)]
+        ),
         Router(name="expert", selector=pick_expert, choices=[hardware_step, software_step]),
     ],
 )

@@ -30,8 +30,12 @@ workflow = Workflow(
             Step(name="papers", agent=papers_agent),
             name="gather",
         ),
-        Loop(name="polish", steps=[Step(name="refine", executor=refine)], end_condition=good_enough,
-             max_iterations=5),
+        Loop(
+            name="polish",
+            steps=[Step(name="refine", executor=refine)],
+            end_condition=good_enough,
+            max_iterations=5,
+        ),
     ],
 )
 

@@ -27,7 +27,9 @@ def open_sprint(step_input: StepInput, run_context: RunContext) -> StepOutput:
 
 def close_planning(step_input: StepInput, run_context: RunContext) -> StepOutput:
     tasks = run_context.session_state["tasks"]
-    return StepOutput(content=f"{run_context.session_state['sprint']}: {len(tasks)} tasks ({', '.join(tasks)})")
+    return StepOutput(
+        content=f"{run_context.session_state['sprint']}: {len(tasks)} tasks ({', '.join(tasks)})"
+    )
 
 
 workflow = Workflow(

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..errors import ConfigurationError
-from ..storage.postgres import PostgresStore
-from ._keywords import check_table_names, engine_url
+from ...errors import ConfigurationError
+from ...storage.postgres import PostgresStore
+from .._keywords import check_table_names, engine_url
 
 __all__ = ["PostgresDb"]
 
