@@ -132,11 +132,11 @@ def Ollama(id: str = "llama3.1", *, host: str | None = None, options: dict[str, 
            keep_alive: Any = None, **params: Any) -> Model:
     """Agno's ``Ollama``: ``ollama_chat/<id>`` through LiteLLM, at ``host`` (default ``http://localhost:11434``);
     Ollama's ``options`` (temperature, num_ctx, ...) are sent with each request."""
-    merged = {"api_base": host, **(options or {}), **params}
+    options = dict(options or {})
     if keep_alive is not None:
-        merged["keep_alive"] = keep_alive
-    return _build("Ollama", f"ollama_chat/{id}", "litellm", merged,
-                  frozenset({"keep_alive", "num_ctx", "num_predict", "top_k", "repeat_penalty", "mirostat"}))
+        options["keep_alive"] = keep_alive
+    return _build("Ollama", f"ollama_chat/{id}", "litellm", {"api_base": host, **options, **params},
+                  frozenset(options) | {"top_k"})
 
 
 def MistralChat(id: str = "mistral-large-latest", *, api_key: str | None = None, **params: Any) -> Model:

@@ -16,7 +16,9 @@ __all__ = ["pprint_run_response"]
 
 def pprint_run_response(run_response: "RunOutput | Iterable[Any]", markdown: bool = False,
                         show_time: bool = False, console: Any = None) -> None:
-    """Print ``run_response``: a ``RunOutput``, or the iterator a ``stream=True`` run returns."""
+    """Print ``run_response``: a ``RunOutput``, or the iterator a ``stream=True`` run returns.
+
+    ``show_time`` is accepted for Agno's signature; the elapsed time is in the run's metrics and trace."""
     finished = isinstance(run_response, RunOutput)
     printer = _printer(None, not finished, markdown, True, False, console)
     if finished:

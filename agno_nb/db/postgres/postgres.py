@@ -34,4 +34,3 @@ class PostgresDb(PostgresStore):
             raise ConfigurationError("PostgresDb(create_schema=False) is not supported: agno_nb creates and "
                                      "migrates its own schema (it needs CREATE on the database once).")
         super().__init__(_DRIVER.sub(r"\1://", db_url), schema=db_schema or "agno")
-        self.db_url = db_url
