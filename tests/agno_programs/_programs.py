@@ -6,9 +6,8 @@ import json
 import re
 
 from ._scripted import (
-    PROGRAMS, Messages, Tools, all_request_text, call, last_user, memory_curator, program, requests, say,
-    session_summarizer, delegate,
-    system_text, tool_results, user_texts, wants_json,
+    PROGRAMS, Messages, Tools, all_request_text, call, delegate, last_user, memory_curator, program, requests,
+    say, session_summarizer, system_text, tool_results, user_texts, wants_json,
 )
 
 __all__ = ["PROGRAMS"]
