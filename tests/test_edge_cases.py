@@ -57,13 +57,14 @@ def test_a_sync_tool_can_stream_another_agent_from_the_background_loop():
     assert out.tools[0].result == "one two three [RunCompleted]"
 
 
-def test_a_store_failure_after_the_run_keeps_the_output(tmp_path):
+def test_a_run_id_already_used_is_refused_before_the_run(tmp_path):
     store = DuckDBStore(tmp_path / "a.duckdb")
-    agent = Agent(model=ScriptedModel(["first", "second"]), db=store)
+    model = ScriptedModel(["first", "second"])
+    agent = Agent(model=model, db=store)
     agent.run("one", run_id="same-id")
-    out = agent.run("two", run_id="same-id")  # the run row cannot be written twice
-    assert out.content == "second" and out.ok
-    assert out.storage_error is not None and "same-id" in str(out.storage_error)
+    with pytest.raises(ConfigurationError, match="run_id 'same-id' is already used"):
+        agent.run("two", run_id="same-id")  # the run row cannot be written twice: say so before running
+    assert store.get_run("same-id").content == "first"
 
 
 def test_thread_loops_of_finished_threads_are_closed():

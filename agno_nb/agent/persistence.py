@@ -36,7 +36,8 @@ async def load_session(agent: "Agent", plan: "RunPlan", store: "Store") -> tuple
     """Merge the stored session into the plan; return (history messages, extra system sections)."""
     ctx = plan.ctx
     history_runs = agent.num_history_runs if agent.add_history_to_context and ctx.session_id else 0
-    session, runs = await asyncio.to_thread(store.load_session, ctx.session_id, history_runs)
+    session, runs = await asyncio.to_thread(store.load_session, ctx.session_id, history_runs,
+                                            new_run_id=plan.chosen_run_id)
     check_session_access(session, ctx.user_id, ctx.session_id)
     plan.session = session
     if not plan.nested:

@@ -19,7 +19,8 @@ class RunPlan:
 
     __slots__ = ("agent", "model", "messages", "tools", "response_format", "ctx", "ref", "stream", "input",
                  "native_schema", "store", "session", "run_state", "own_from", "resumed_from", "media",
-                 "observers", "parent_span", "nested", "state_base", "recorder", "deadline")
+                 "observers", "parent_span", "nested", "state_base", "recorder", "deadline",
+                 "chosen_run_id")
 
     def __init__(self, agent: "Agent", model: Model, tools: list[dict[str, Any]] | None,
                  response_format: dict[str, Any] | None, ctx: RunContext, ref: RunRef, stream: bool, input: Any,
@@ -58,6 +59,8 @@ class RunPlan:
         self.recorder: Any = None
         #: ``time.monotonic()`` by which the run must end (``Agent.run_timeout``), or ``None``
         self.deadline: float | None = None
+        #: the run id the caller chose (checked to be unused before the run starts), else ``None``
+        self.chosen_run_id: str | None = None
 
 
 class LoopState:

@@ -45,6 +45,7 @@ class AgentRuns:
             state.update(run_state)
         values = _context_values(self.context, context)
         store = self.store()
+        explicit = run_id is not None
         run_id = run_id or new_run_id()
         session_id = session_id or self.session_id
         if session_id is None:
@@ -55,6 +56,8 @@ class AgentRuns:
         ctx = RunContext(run_id, session_id, user_id, state, values, self)
         plan = RunPlan(self, model, self._schemas(), response_format, ctx, ref, stream, input, native, store,
                        run_state)
+        if explicit:
+            plan.chosen_run_id = run_id
         if media:
             from ..media import check_support
 

@@ -18,7 +18,6 @@ import time
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from ..errors import AgnoNBError
-from ..jsonsafe import dumps
 from .liveness import claim_alive, effective_status, owner_token
 from .records import MemoryRecord, RunRecord, SessionRecord, from_json, to_json
 from .schema import MIGRATIONS, SCHEMA_VERSION, TABLES
@@ -288,11 +287,18 @@ class Store:
         """Several runs' final saves in one transaction (see ``run_writes``)."""
         with self._keeping_cache(), self.transaction() as cur:
             written = write_runs(self, cur, writes)
-        if self.session_cache is not None:
-            for write, state_json in written:
-                recent = write.recent
-                self.session_cache.saved(write.session.session_id, state_json, write.session.updated_at,  # type: ignore[union-attr]
-                                         1 if write.count_run else 0, tuple(write.row()) if recent else None)
+        self._cache_saved(written)
+
+    def _cache_saved(self, written: list[tuple[RunWrite, str | None]]) -> None:
+        """Bring the session cache up to date with saved runs (state JSON written, or ``None``: unchanged)."""
+        if self.session_cache is None:
+            return
+        for write, state_json in written:
+            if write.session is None:
+                continue
+            recent = write.recent
+            self.session_cache.saved(write.session.session_id, state_json, write.session.updated_at,
+                                     1 if write.count_run else 0, tuple(write.row()) if recent else None)
 
     def commit(self, write: RunWrite) -> "concurrent.futures.Future[None]":
         """Save a run through the store's group committer (shared with other runs finishing now); the
@@ -385,15 +391,23 @@ class Store:
             session = self._get_session(cur, session_id, None) if statuses == ("completed",) else None
             return self._last_runs(cur, session_id, n, statuses, session)
 
-    def load_session(self, session_id: str, history: int = 0) -> tuple[SessionRecord | None, list[RunRecord]]:
+    def load_session(self, session_id: str, history: int = 0, *,
+                     new_run_id: str | None = None) -> tuple[SessionRecord | None, list[RunRecord]]:
         """A session and its last ``history`` completed runs, in one transaction (what a run reads first);
-        from ``session_cache`` when this process saved them last."""
+        from ``session_cache`` when this process saved them last. ``new_run_id``: a run id the caller chose,
+        refused (``ConfigurationError``) if a run already has it, so the run is stopped before it starts
+        rather than found unsaveable after."""
         cache = self.session_cache
         if cache is not None:
             hit = cache.get(session_id, history)
             if hit is not None:
+                if new_run_id is not None:
+                    with self._keeping_cache(), self.transaction() as cur:
+                        self._check_new_run_id(cur, new_run_id)
                 return _session_record(hit[0]), [_run_record(row) for row in hit[1]]
         with self._keeping_cache(), self.transaction() as cur:
+            if new_run_id is not None:
+                self._check_new_run_id(cur, new_run_id)
             row = self._session_row(cur, session_id)
             session = _session_record(row) if row is not None else None
             runs = self._last_runs(cur, session_id, max(history, RECENT_RUNS if cache else 0), ("completed",),
@@ -401,6 +415,14 @@ class Store:
         if cache is not None and row is not None:
             cache.put(session_id, row, runs)
         return session, [_run_record(r) for r in runs[-history:]] if history else []
+
+    def _check_new_run_id(self, cur: Any, run_id: str) -> None:
+        cur.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id])
+        if cur.fetchall():
+            from ..errors import ConfigurationError
+
+            raise ConfigurationError(f"run_id {run_id!r} is already used by a run in {self.location}; pass a new "
+                                     f"run_id (or none: one is made for you).")
 
     def _last_runs(self, cur: Any, session_id: str, n: int, statuses: tuple[str, ...],
                    session: SessionRecord | None, raw: bool = False) -> list[Any]:

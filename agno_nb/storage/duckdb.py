@@ -17,13 +17,17 @@ DuckDB lets one process open a file for writing. Two ways to live with that:
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import logging
 import os
 import re
 import threading
 import time
+import weakref
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
+from .journal import RunJournal
 from .session_cache import SessionCache
 from .base import RECENT_RUNS, Store, StoreConnectionError, StoreError, StoreLockedError, StoreSchemaError
 
@@ -31,6 +35,8 @@ if TYPE_CHECKING:
     import pandas
 
 __all__ = ["DuckDBStore"]
+
+_log = logging.getLogger("agno_nb")
 
 _PID = re.compile(r"PID (\d+)")
 #: how often an idle shared store looks for another process waiting for the file (seconds)
@@ -43,7 +49,7 @@ class DuckDBStore(Store):
     json_type = "JSON"
 
     def __init__(self, path: str | os.PathLike[str] = "agno.duckdb", *, shared: bool = False,
-                 lock_timeout: float = 10.0, idle_release: float = 30.0):
+                 lock_timeout: float = 10.0, idle_release: float = 30.0, journal: bool = True):
         super().__init__()
         self.path = str(path)
         self.location = self.path
@@ -61,6 +67,11 @@ class DuckDBStore(Store):
         # One cache per file, shared by every store object on it in this process: a write through any of
         # them keeps it true (the file has one writer process at a time; see ``session_cache``).
         self.session_cache = _cache_for(self.path)
+        #: runs' saves go to a synced journal first and reach the file in batches (``storage.journal``)
+        self.journal = _journal_for(self) if journal and self.path != ":memory:" else None
+        if self.journal is not None:
+            _journaled.add(self)
+        _stores.add(self)
 
     # ------------------------------------------------------------------------------ connection
 
@@ -105,20 +116,40 @@ class DuckDBStore(Store):
             self._migrated = True
         return con
 
+    def _connection(self) -> Any:
+        """The open connection (the caller holds ``_lock``); opening one also replays the journals of
+        processes that died before their runs reached the file."""
+        con = self._con
+        if con is not None:
+            if self.session_cache is not None:
+                self.session_cache.on_transaction(False)
+            return con
+        con = self._con = self._connect()
+        if self.shared:
+            self._watch()
+        if self.session_cache is not None:
+            self.session_cache.on_transaction(True)
+        if self.journal is not None:
+            import duckdb
+
+            try:
+                recovered = self.journal.recover(con)
+            except duckdb.Error as exc:
+                raise self._translate(exc) from None
+            if recovered:
+                _log.info("agno_nb: %s: applied %d saved run(s) from the journal of a process that stopped",
+                          self.path, recovered)
+        return con
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Any]:
         import duckdb
 
         with self._lock:
-            con = self._con
-            reconnected = con is None
-            if con is None:
-                con = self._con = self._connect()
-                if self.shared:
-                    self._watch()
-            if self.session_cache is not None:
-                self.session_cache.on_transaction(reconnected)
+            con = self._connection()
             try:
+                if self.journal is not None and self.journal.pending:
+                    self.journal.apply(con)  # every run saved before is in the file before this reads
                 con.execute("BEGIN TRANSACTION")
                 try:
                     yield con
@@ -135,15 +166,46 @@ class DuckDBStore(Store):
                     if self._someone_waits():
                         self._release()
 
+    def commit(self, write: Any) -> Any:
+        """A run's save: synced to the journal now (durable), applied to the file in the background."""
+        if self.journal is None:
+            return super().commit(write)
+        future = self.journal.commit(write)
+        self._cache_saved([(write, _state_json(write))])
+        return future
+
+    def flush_journal(self) -> None:
+        """Apply the journal to the file now (the journal's thread does it on its own)."""
+        import duckdb
+
+        if self.journal is None or not self.journal.pending:
+            return
+        with self._keeping_cache(), self._lock:  # these writes are in the cache already
+            if not self.journal.pending:  # applied meanwhile (by a read, or before the file was let go)
+                return
+            try:
+                self.journal.apply(self._connection())
+            except duckdb.Error as exc:
+                raise self._translate(exc) from None
+
     def close(self) -> None:
         with self._lock:
+            if self.journal is not None:
+                with contextlib.suppress(Exception):
+                    self.flush_journal()
+                self.journal.close()
             self._release()
             self._migrated = False  # a reopened ":memory:" store is a new, empty database
 
     # ------------------------------------------------------------------- taking turns (shared)
 
     def _release(self) -> None:
-        if self._con is not None:
+        with self._lock:
+            if self._con is None:
+                return
+            if self.journal is not None and self.journal.pending:
+                with contextlib.suppress(Exception):  # what stays pending is applied when we are back
+                    self.journal.apply(self._con)
             con, self._con = self._con, None
             with contextlib.suppress(Exception):
                 con.close()
@@ -168,7 +230,7 @@ class DuckDBStore(Store):
             self._watcher.start()
 
     def _watch_loop(self) -> None:
-        while True:
+        while not _exiting:
             time.sleep(_WATCH)
             if not self._lock.acquire(blocking=False):
                 continue  # a transaction is running; it checks for waiters when it ends
@@ -220,9 +282,54 @@ class DuckDBStore(Store):
         return StoreError(f"DuckDB error on {self.path}: {text}")
 
 
-_caches: dict[str, SessionCache] = {}
-_caches_lock = threading.Lock()
+def _state_json(write: Any) -> str | None:
+    from .records import to_json
 
+    return to_json(write.session.state) if write.session is not None and write.state_changed() else None
+
+
+_journaled: "weakref.WeakSet[DuckDBStore]" = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    """Before the process ends: stop the threads that use DuckDB (one caught inside DuckDB while the
+    interpreter shuts down aborts the process), then apply what the journals hold (safe there anyway)."""
+    global _exiting
+    _exiting = True
+    from .recorder import stop_writer
+
+    stop_writer()
+    for store in list(_journaled):
+        if store.journal is not None:
+            store.journal.stop()
+    for store in list(_stores):
+        watcher = store._watcher
+        if watcher is not None and watcher.is_alive():
+            watcher.join(2 * _WATCH + 1)
+        with contextlib.suppress(Exception):
+            store.close()
+
+
+_exiting = False
+_stores: "weakref.WeakSet[DuckDBStore]" = weakref.WeakSet()
+
+
+_caches_lock = threading.Lock()
+_journals: dict[str, RunJournal] = {}
+
+
+def _journal_for(store: "DuckDBStore") -> RunJournal:
+    """One journal per file in this process, shared by every store object on it."""
+    key = os.path.realpath(store.path)
+    with _caches_lock:
+        journal = _journals.get(key)
+        if journal is None:
+            journal = _journals[key] = RunJournal(store)
+        return journal
+
+
+_caches: dict[str, SessionCache] = {}
 
 def _cache_for(path: str) -> SessionCache:
     if path == ":memory:":

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .base import Store
     from .records import RunRecord, SessionRecord
 
-__all__ = ["RunRecorder"]
+__all__ = ["RunRecorder", "stop_writer"]
 
 _log = logging.getLogger("agno_nb")
 _DELTAS = ("RunContentDelta", "ReasoningContentDelta")
@@ -206,6 +206,7 @@ class _Writer:
         self._recorders: dict[RunRecorder, float] = {}  # recorder -> when it next needs attention
         self._thread: threading.Thread | None = None
         self._idle_wait = True  # the thread waits without a timeout (so a new recorder must wake it)
+        self._stopping = False
 
     def add(self, recorder: RunRecorder) -> None:
         with self._cond:
@@ -220,9 +221,17 @@ class _Writer:
         with self._cond:
             self._recorders.pop(recorder, None)
 
+    def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(10)
+
     def _loop(self) -> None:
         last_busy = time.monotonic()
-        while True:
+        while not self._stopping:
             with self._cond:
                 now = time.monotonic()
                 if self._recorders:
@@ -235,6 +244,8 @@ class _Writer:
                 self._idle_wait = timeout is None
                 self._cond.wait(timeout)
                 self._idle_wait = False
+                if self._stopping:
+                    return
                 now = time.monotonic()
                 due = [r for r, at in self._recorders.items() if at <= now]
             for recorder in due:
@@ -245,3 +256,8 @@ class _Writer:
 
 
 _writer = _Writer()
+
+
+def stop_writer() -> None:
+    """Stop the background writer (at exit, before the stores close)."""
+    _writer.stop()

@@ -61,6 +61,26 @@ class RunWrite:
                          run.owner, run.heartbeat_at]
         return self._row
 
+    def to_payload(self) -> dict[str, Any]:
+        """Plain data (for ``jsonsafe.dumps``): what the journal keeps until the database has the write."""
+        return {"run": self.run.to_dict(), "events": [list(e) for e in self.events],
+                "session": self.session.to_dict() if self.session is not None else None,
+                "replace": self.replace, "count_run": self.count_run, "state_base": self.state_base,
+                "approval": self.approval, "delete_approval": self.delete_approval}
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> "RunWrite":
+        run = dict(data["run"])
+        session = data.get("session")
+        return cls(RunRecord(run.pop("run_id"), run.pop("session_id"), **run), [tuple(e) for e in data["events"]],
+                   SessionRecord(**session) if session else None, replace=data["replace"],
+                   count_run=data["count_run"], state_base=data.get("state_base"), approval=data.get("approval"),
+                   delete_approval=data.get("delete_approval", False))
+
+    def state_changed(self) -> bool:
+        changed, removed = _changes(self) if self.session is not None else ({}, [])
+        return bool(changed or removed)
+
     @property
     def recent(self) -> str | None:
         """The run id to list among the session's recent runs (completed top-level runs only)."""

@@ -102,11 +102,17 @@ def _v4(json: str) -> list[str]:
 
 # Applied by number, whichever are missing: a store that got one version before an earlier number existed
 # still gets that one when it arrives.
+def _v5(json: str) -> list[str]:
+    # how far each run journal (storage/journal.py, DuckDB) has been applied: an entry is applied once
+    return ["CREATE TABLE journal_applied (journal TEXT PRIMARY KEY, seq INTEGER NOT NULL)"]
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "sessions, runs, events, memories, approvals, checkpoints", _v1),
     Migration(2, "run writers and heartbeats; claims of paused runs", _v2),
     Migration(3, "the last runs of each session, for flat history reads", _v3),
     Migration(4, "served runtime: api_keys, audit_log, run_controls", _v4),
+    Migration(5, "run journals applied so far", _v5),
 ]
 
 #: the version this code writes
