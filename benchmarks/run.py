@@ -174,6 +174,8 @@ def main() -> None:
     parser.add_argument("--no-storage", action="store_true", help="skip the storage table")
     parser.add_argument("--no-serve", action="store_true", help="skip the serving table (servers, minutes)")
     parser.add_argument("--no-mcp", action="store_true", help="skip the MCP table")
+    parser.add_argument("--no-agno-programs", action="store_true",
+                        help="skip Agno's programs run as scripts under both frameworks (~1.5 minutes)")
     parser.add_argument("--no-notebook-store", action="store_true",
                         help="skip the notebook default store table (10,000 runs; Agno with SqliteDb)")
     args = parser.parse_args()
@@ -218,6 +220,11 @@ def main() -> None:
 
         print()
         mcp_calls.main(peers=not args.no_peers)
+    if not args.no_agno_programs:
+        import agno_programs
+
+        print()
+        agno_programs.main(["--repeats", "1"] + (["--no-peers"] if args.no_peers else []))
 
 
 if __name__ == "__main__":
