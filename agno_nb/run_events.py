@@ -68,6 +68,9 @@ class Event:
 
     __slots__ = ("ref", "span_id", "parent_span_id", "ts", "seq", "end")
     type = "Event"
+    #: text of the answer carried by the event: the deltas and the end have it, others ``None`` (so Agno's
+    #: ``if chunk.content:`` loops read any event)
+    content: Any = None
 
     def __init__(self, ref: RunRef, span_id: str, parent_span_id: str | None):
         self.ref = ref

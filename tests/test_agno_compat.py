@@ -32,33 +32,12 @@ PROGRAMS = program_files()
 #: issue 10's core work; also in /work/notes/agno-gaps.md). Strict: a program that starts passing fails here
 #: until its line is removed.
 KNOWN_GAPS = {
-    "guardrail_custom": "a run stopped by a guardrail has content None; Agno's content is the message",
-    "hitl_rejection": "Requirement.reject(note=...): Agno's keyword is note (ours: reason)",
-    "hooks_pre_post": "a pre-hook that sets run_input.input_content does not change what the model receives",
-    "memory_manager": "agno.memory.UserMemory and MemoryManager.create_user_memories(message=, user_id=)",
-    "postgres_db": "get_session()/get_session_messages() without user_id after runs with one "
-                   "(AccessDeniedError); session messages are dicts, not Message objects",
-    "reasoning_model": "Agent(reasoning_model=...) alone does not reason (Agno 3.1.10 has no reasoning=); "
-                       "reasoning_content stays None",
-    "session_summary": "get_session_summary() returns a str; Agno's has .summary and .topics",
     "stream_chunks": "run(stream=True) without stream_events yields RunStarted (no .content) and "
                      "RunCompleted (the answer twice); Agno yields only content events",
-    "stream_events": "events have no .event (Agno's RunEvent name) and tool events no .tool (ToolExecution)",
-    "team_broadcast": "from agno.team import TeamMode (team/__init__ does not export it)",
-    "team_route": "from agno.team import TeamMode (team/__init__ does not export it)",
-    "user_memories": "Agent(update_memory_on_run=True), Agno 3.1.10's name for enable_user_memories",
-    "workflow_session_state": "function steps declaring run_context get none; Workflow.get_session_state()",
 }
 
 #: Agno import statements that do not resolve on agno_nb yet (same rule as KNOWN_GAPS).
-KNOWN_IMPORT_GAPS = {
-    ("agno.agent", "RunOutput"): "agent/__init__.py exports Agent and RunContext only",
-    ("agno.agent", "RunEvent"): "agent/__init__.py exports Agent and RunContext only",
-    ("agno.agent", "RunOutputEvent"): "agent/__init__.py exports Agent and RunContext only",
-    ("agno.team", "TeamMode"): "team/__init__.py does not export TeamMode",
-    ("agno.guardrails.base", "BaseGuardrail"): "BaseGuardrail lives in guardrails/agno_style.py",
-    ("agno.memory", "UserMemory"): "no UserMemory (Agno: memory, topics, user_id, memory_id)",
-}
+KNOWN_IMPORT_GAPS: dict = {}
 
 
 def rewrite_imports(source: str) -> str:

@@ -28,7 +28,8 @@ def agent_with(*turns, **kwargs):
 
 def assert_blocked(out, model, guardrail: str, *, stage: str = "input", reason: str | None = None):
     assert out.status == RunStatus.BLOCKED == "blocked"
-    assert out.content is None and not out.ok
+    tripped_reason = next(e.reason for e in out.events if isinstance(e, TrippedEvent))
+    assert out.content == tripped_reason and not out.ok  # the user is told why, as in Agno
     tripped = [e for e in out.events if isinstance(e, TrippedEvent)]
     assert len(tripped) == 1
     assert tripped[0].guardrail == guardrail and tripped[0].stage == stage
@@ -150,7 +151,7 @@ def test_output_guardrail_blocks_with_stage_output(error):
     event = assert_blocked(out, model, error.guardrail, stage="output", reason="contains a secret")
     assert event.stage == "output"
     assert out.metrics.model_requests == 1 and model.calls == 1
-    assert out.content is None
+    assert out.content == "contains a secret" and "42" not in out.content
 
     agent, model = agent_with(text("nothing to hide"), post_hooks=[check])
     assert agent.run("tell me").content == "nothing to hide"

@@ -233,8 +233,10 @@ class Agent(AgentRuns, AgentSessions, AgentContinuation):
         self.pre_hooks = list(pre_hooks) if pre_hooks else None
         self.post_hooks = list(post_hooks) if post_hooks else None
         self.tool_hooks = list(tool_hooks) if tool_hooks else None
-        # As in Agno, a reasoning_model alone turns reasoning on.
-        self.reasoning = reasoning if reasoning is not None else reasoning_model is not None
+        # As in Agno, a reasoning_model alone turns reasoning on: one call to it, whose answer is the
+        # reasoning ("model"); reasoning=True asks for structured steps instead.
+        self.reasoning: bool | str = reasoning if reasoning is not None else (
+            "model" if reasoning_model is not None else False)
         self.reasoning_model = reasoning_model
         if not 1 <= reasoning_min_steps <= reasoning_max_steps:
             raise ConfigurationError(f"Need 1 <= reasoning_min_steps <= reasoning_max_steps, got "

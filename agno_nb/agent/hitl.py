@@ -57,10 +57,10 @@ class Requirement:
         """Approve the call with edited arguments."""
         return self.confirm(**arguments)
 
-    def reject(self, reason: str | None = None) -> "Requirement":
-        """Refuse the call; the model is told, with ``reason``."""
+    def reject(self, reason: str | None = None, *, note: str | None = None) -> "Requirement":
+        """Refuse the call; the model is told, with ``reason`` (Agno calls it ``note``)."""
         self.decision = "rejected"
-        self.reason = reason
+        self.reason = reason if reason is not None else note
         return self
 
     def provide(self, **values: Any) -> "Requirement":

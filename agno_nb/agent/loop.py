@@ -71,7 +71,9 @@ async def run_loop(plan: RunPlan, decisions: list[Requirement] | None = None,
                 yield event
     except Tripped as trip:
         yield GuardrailTripped(ref, new_span_id(), run_span, trip.guardrail, trip.reason, trip.stage)
-        yield _completed(plan, run_span, None, RunStatus.BLOCKED, f"{trip.guardrail}: {trip.reason}")
+        # The answer is the guardrail's message (what the user is told, as in Agno); nothing of the blocked
+        # input or output is in it.
+        yield _completed(plan, run_span, trip.reason, RunStatus.BLOCKED, f"{trip.guardrail}: {trip.reason}")
     except (asyncio.CancelledError, KeyboardInterrupt) as cancel:
         # Tell the sinks the run ended (Stop, Ctrl-C, a server's cancel with its reason: task.cancel(msg)),
         # then let the cancellation proceed. Tools still running in threads see run_context.cancelled.

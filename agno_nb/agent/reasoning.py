@@ -37,6 +37,10 @@ async def reasoning_pass(plan: RunPlan, run_span: str) -> AsyncIterator[Event]:
     from .agent import Agent
 
     agent = plan.agent
+    if agent.reasoning == "model":
+        async for event in _reasoning_model_pass(plan, run_span):
+            yield event
+        return
     thinker = Agent(name=f"{agent.name or 'agent'}-reasoning", model=agent.reasoning_model or plan.model,
                     instructions=_INSTRUCTIONS, output_schema=Step, retries=agent.retries)
     thinker._internal = True
@@ -61,6 +65,32 @@ async def reasoning_pass(plan: RunPlan, run_span: str) -> AsyncIterator[Event]:
                       for i, s in enumerate(steps, 1))
     plan.messages.insert(len(plan.messages) - 1, {
         "role": "system", "content": f"<reasoning>\n{notes}\n</reasoning>\nUse this reasoning to answer."})
+
+
+async def _reasoning_model_pass(plan: RunPlan, run_span: str) -> AsyncIterator[Event]:
+    """A reasoning model thinks about the conversation once; what it says (or its native reasoning) is the
+    reasoning the answering call sees, and the run's ``reasoning_content`` (Agno's ``reasoning_model``)."""
+    from ..run_events import ReasoningContentDelta
+    from .agent import Agent
+
+    agent = plan.agent
+    thinker = Agent(name=f"{agent.name or 'agent'}-reasoning", model=agent.reasoning_model, retries=agent.retries,
+                    instructions="Think through the user's task step by step. Write your reasoning, not the "
+                                 "final answer.")
+    thinker._internal = True
+    out = await thinker.arun(f"Task:\n{_text(plan.messages[-1])}")
+    for event in out.iter_events(ModelRequestCompleted):  # the pass's tokens count toward the run
+        yield ModelRequestCompleted(plan.ref, event.span_id, run_span, event.model, event.input_tokens,
+                                    event.output_tokens, event.latency, event.ttft, event.cost, event.finish_reason)
+    if not out.ok:
+        raise ModelError(f"The reasoning model failed: {out.status_reason}")
+    text = (out.reasoning_content or "") + ("\n" if out.reasoning_content and out.content else "") + \
+        (out.content if isinstance(out.content, str) else "")
+    span = new_span_id()
+    yield ReasoningContentDelta(plan.ref, span, run_span, text)
+    yield ReasoningStep(plan.ref, new_span_id(), run_span, "Reasoning", text)
+    plan.messages.insert(len(plan.messages) - 1, {
+        "role": "system", "content": f"<reasoning>\n{text}\n</reasoning>\nUse this reasoning to answer."})
 
 
 def _text(message: dict[str, Any]) -> str:

@@ -16,7 +16,21 @@ if TYPE_CHECKING:
     from ..storage.base import Store
     from ..storage.records import MemoryRecord, RunRecord, SessionRecord
 
-__all__ = ["AgentSessions", "DEFAULT_USER"]
+__all__ = ["AgentSessions", "DEFAULT_USER", "SessionSummary"]
+
+
+class SessionSummary(str):
+    """A session's summary: the text itself, with Agno's ``.summary`` and ``.topics`` views."""
+
+    __slots__ = ()
+
+    @property
+    def summary(self) -> str:
+        return str(self)
+
+    @property
+    def topics(self) -> list[str]:
+        return []
 
 #: whose memories they are when no user id is given (Agno's convention)
 DEFAULT_USER = "default"
@@ -63,9 +77,12 @@ class AgentSessions:
     def get_session_state(self, session_id: str | None = None, *, user_id: str | None = None) -> dict[str, Any]:
         return self._owned_session(session_id, user_id).state
 
-    def get_session_summary(self, session_id: str | None = None, *, user_id: str | None = None) -> str | None:
-        """The session's running summary (``enable_session_summaries``), or ``None``."""
-        return self._owned_session(session_id, user_id).summary
+    def get_session_summary(self, session_id: str | None = None, *,
+                            user_id: str | None = None) -> "SessionSummary | None":
+        """The session's running summary (``enable_session_summaries``), or ``None``: a string that also
+        reads like Agno's (``.summary``, ``.topics``)."""
+        summary = self._owned_session(session_id, user_id).summary
+        return SessionSummary(summary) if summary is not None else None
 
     def get_session_runs(self, session_id: str | None = None, *, user_id: str | None = None,
                          limit: int = 1000) -> list["RunRecord"]:
