@@ -64,6 +64,8 @@ def postgres_server():
 def pytest_sessionfinish(session, exitstatus):
     if _pg_server is not None:
         _pg_server.stop()
+    if _chroma_server is not None:
+        _chroma_server.stop()
 
 
 @pytest.fixture(params=["duckdb", "postgres"])
@@ -80,3 +82,36 @@ def store(request, tmp_path):
         store = PostgresStore(server.create_database(f"t_{abs(hash(request.node.nodeid)) % 10**10}"))
     yield store
     store.close()
+
+
+# -------------------------------------------------------------------------------------------- chroma
+
+_chroma_server = None
+_chroma_error = None
+
+
+@pytest.fixture(scope="session")
+def chroma_server():
+    """A real Chroma server (``chroma run``) on 127.0.0.1 for this test session, stopped by its PID."""
+    global _chroma_server, _chroma_error
+    from chroma_server import ChromaServer, ChromaUnavailable
+
+    if _chroma_server is None and _chroma_error is None:
+        try:
+            _chroma_server = ChromaServer().start()
+        except ChromaUnavailable as exc:
+            _chroma_error = str(exc)
+    if _chroma_error is not None:
+        pytest.fail(f"Chroma server UNAVAILABLE: {_chroma_error}")
+    yield _chroma_server
+
+
+@pytest.fixture(params=["embedded", "server"])
+def chroma_location(request, tmp_path):
+    """Where a test's knowledge base lives: a PersistentClient folder, or the session's Chroma server
+    (a fresh collection per test, its keyword index under tmp_path). Returns Knowledge keyword arguments."""
+    if request.param == "embedded":
+        return {"path": tmp_path / "kb"}
+    server = request.getfixturevalue("chroma_server")
+    return {"host": server.host, "port": server.port, "keyword_path": tmp_path / "keyword.sqlite3",
+            "collection": f"t{abs(hash(request.node.nodeid)) % 10**12}"}
