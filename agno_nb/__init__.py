@@ -50,6 +50,8 @@ _EXPORTS = {
     "runs": "agno_nb.storage.analyst",
     "events": "agno_nb.storage.analyst",
     "memories": "agno_nb.storage.analyst",
+    "Knowledge": "agno_nb.knowledge",
+    "ChromaDb": "agno_nb.knowledge",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -76,6 +78,7 @@ if TYPE_CHECKING:
     from .tools.mcp import MCPTools, MultiMCPTools
     from .tools.reasoning import ReasoningTools
     from .tools.toolkit import Toolkit
+    from .knowledge import ChromaDb, Knowledge
 
 
 def _notebook_view(output: Any) -> Any:

@@ -25,6 +25,7 @@ __all__ = [
     "RunError", "RunSaveFailed", "RunCancelled", "ModelRequestStarted", "ModelRequestCompleted", "ModelRequestFailed",
     "ToolCallStarted", "ToolCallCompleted", "ToolCallError", "OutputValidationFailed",
     "ToolCallPaused", "RunPaused", "RunContinued", "ToolCallRejected", "GuardrailTripped", "ReasoningStep",
+    "KnowledgeSearched",
     "RunStatus", "RunMetrics", "ToolExecution", "RunOutput", "new_run_id", "new_span_id", "slug_id",
 ]
 
@@ -565,3 +566,36 @@ class ReasoningStep(Event):
 
     def fold_into(self, out):
         out.reasoning_steps.append(self)
+
+
+# ---------------------------------------------------------------------------------------- knowledge
+
+
+class KnowledgeSearched(Event):
+    """A knowledge base was searched, by the agent's tool or to build its context (``origin``).
+
+    ``results`` are the references: one dict per chunk with its content, source, score, the search that
+    produced the score and the other searches' scores. ``error`` is set when the search failed.
+    """
+
+    __slots__ = ("knowledge", "query", "search_type", "filters", "results", "duration", "origin", "error")
+    type = "KnowledgeSearched"
+
+    def __init__(self, ref, span_id, parent_span_id, knowledge: str, query: str, search_type: str,
+                 filters: dict | None, results: list[dict], duration: float, origin: str,
+                 error: str | None = None):
+        super().__init__(ref, span_id, parent_span_id)
+        self.knowledge = knowledge
+        self.query = query
+        self.search_type = search_type
+        self.filters = filters
+        self.results = results
+        self.duration = duration
+        self.origin = origin
+        self.error = error
+
+    def fold_into(self, out):
+        out.references.append({"knowledge": self.knowledge, "query": self.query,
+                               "search_type": self.search_type, "filters": self.filters,
+                               "references": self.results, "time": self.duration, "origin": self.origin,
+                               "error": self.error})

@@ -121,9 +121,8 @@ class RunOutput:
 
     __slots__ = ("run_id", "session_id", "agent_name", "agent_id", "model", "content",
                  "reasoning_content", "reasoning_steps", "_messages", "_message_view", "tools", "status", "status_reason",
-                 "error",
-                 "metrics", "events", "session_state", "requirements", "paused", "storage_error", "saved",
-                 "_retry_save", "_tools_by_id", "_t0", "__weakref__")
+                 "error", "metrics", "events", "session_state", "requirements", "paused", "storage_error", "saved",
+                 "_retry_save", "references", "_tools_by_id", "_t0", "__weakref__")
 
     def __init__(self, ref: RunRef):
         self.run_id = ref.run_id
@@ -153,6 +152,9 @@ class RunOutput:
         #: or ``None`` when it has no store
         self.saved: bool | None = None
         self._retry_save: Any = None
+        #: what knowledge searches retrieved during the run (``KnowledgeSearched`` events): one dict per
+        #: search with its query, search type and the chunks (content, source, score)
+        self.references: list[dict] = []
         self._tools_by_id: dict[str, ToolExecution] = {}
         self._t0 = 0.0
 

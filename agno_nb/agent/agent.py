@@ -20,6 +20,7 @@ from .builtin_tools import builtin_tools
 from .prompt import Template, build_system_prompt, json_mode_hint
 from .continuation import AgentContinuation
 from .running import AgentRuns
+from .knowledge_use import configure_knowledge
 from .sessions import AgentSessions
 from .structured import check_output_schema, response_format_for, schema_of
 
@@ -99,6 +100,16 @@ class Agent(AgentRuns, AgentSessions, AgentContinuation):
         additional_context: text appended to the system prompt.
         expected_output: what a good answer looks like.
         add_session_state_to_context: show the session state to the model.
+
+    Knowledge (``agno_nb.knowledge.Knowledge``):
+        knowledge: the knowledge base. With it, ``search_knowledge`` (on by default) gives the model a
+            ``search_knowledge_base`` tool (agentic RAG); ``add_knowledge_to_context`` instead puts the
+            references found for the input into the system prompt (classic RAG).
+        knowledge_filters: metadata filters every search applies (``{"team": "data"}``).
+        enable_agentic_filters: let the model add filters of its own to its searches (Agno's
+            ``enable_agentic_knowledge_filters`` works too).
+        references_format: ``json`` or ``yaml``. Retrieved chunks are on ``RunOutput.references``
+            and in the trace (``KnowledgeSearched`` events).
     """
 
     __slots__ = ("name", "_id", "model", "description", "instructions", "tools", "session_state", "context",
@@ -115,6 +126,9 @@ class Agent(AgentRuns, AgentSessions, AgentContinuation):
                  "pre_hooks", "post_hooks", "tool_hooks", "reasoning", "reasoning_model", "reasoning_min_steps",
                  "reasoning_max_steps", "add_datetime_to_context", "timezone", "additional_context",
                  "expected_output", "add_session_state_to_context",
+                 # knowledge (see knowledge_use)
+                 "knowledge", "search_knowledge", "add_knowledge_to_context", "knowledge_filters",
+                 "enable_agentic_filters", "references_format",
                  # resolved on first use; _internal: an agent agno_nb runs for itself (memory, reasoning)
                  "_model", "_functions", "_tool_schemas", "_templates", "_store", "_internal", "_kind")
 
@@ -177,6 +191,13 @@ class Agent(AgentRuns, AgentSessions, AgentContinuation):
         add_name_to_context: bool = False,
         telemetry: bool = False,
         update_memory_on_run: bool | None = None,
+        knowledge: Any = None,
+        search_knowledge: bool | None = None,
+        add_knowledge_to_context: bool = False,
+        knowledge_filters: dict[str, Any] | None = None,
+        enable_agentic_filters: bool = False,
+        references_format: str = "json",
+        enable_agentic_knowledge_filters: bool | None = None,
     ):
         if isinstance(model, str):  # a typo is reported here, not at the first run
             from ..models.ids import check_model_id
@@ -248,6 +269,12 @@ class Agent(AgentRuns, AgentSessions, AgentContinuation):
         self.additional_context = additional_context
         self.expected_output = expected_output
         self.add_session_state_to_context = add_session_state_to_context
+        configure_knowledge(self, {"knowledge": knowledge, "search_knowledge": search_knowledge,
+                                   "add_knowledge_to_context": add_knowledge_to_context,
+                                   "knowledge_filters": knowledge_filters,
+                                   "enable_agentic_filters": enable_agentic_knowledge_filters
+                                   if enable_agentic_knowledge_filters is not None else enable_agentic_filters,
+                                   "references_format": references_format})
         self._model: Model | None = None
         self._functions: dict[str, Function] | None = None
         self._tool_schemas: list[dict[str, Any]] | None = None

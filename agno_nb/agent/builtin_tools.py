@@ -1,4 +1,4 @@
-"""Tools an agent gets from its own configuration: chat history and agentic memory."""
+"""Tools an agent gets from its own configuration: chat history, agentic memory and knowledge search."""
 
 from __future__ import annotations
 
@@ -22,6 +22,10 @@ def builtin_tools(agent: "Agent") -> list[Function]:
         tools.append(_CHAT_HISTORY)
     if agent.enable_agentic_memory:
         tools.append(_UPDATE_MEMORY)
+    if agent.knowledge is not None:
+        from .knowledge_use import knowledge_tools
+
+        tools.extend(knowledge_tools(agent))
     return tools
 
 

@@ -53,6 +53,12 @@ async def run_loop(plan: RunPlan, decisions: list[Requirement] | None = None,
             yield RunStarted(ref, run_span, plan.parent_span, plan.model.id, plan.input)
             if early is not None:
                 raise early
+            if plan.agent.add_knowledge_to_context:  # classic RAG: search with the input as the hooks left it
+                from .knowledge_use import add_knowledge_context
+
+                async with aclosing(add_knowledge_context(plan)) as searched:
+                    async for event in searched:
+                        yield event
             if plan.agent.reasoning:
                 from .reasoning import reasoning_pass
 

@@ -87,6 +87,12 @@ class Team:
         show_members_responses: bool = False,
         stream: bool | None = None,
         debug_mode: bool | None = None,
+        knowledge: Any = None,
+        search_knowledge: bool | None = None,
+        add_knowledge_to_context: bool = False,
+        knowledge_filters: dict[str, Any] | None = None,
+        enable_agentic_filters: bool = False,
+        references_format: str = "json",
     ):
         mode = mode.value if isinstance(mode, TeamMode) else mode
         if mode not in MODES:
@@ -122,6 +128,12 @@ class Team:
         #: ``print_response`` also prints each member's answer (Agno's option)
         self.show_members_responses = show_members_responses
         self.stream = stream
+        #: the leader's knowledge options (see ``Agent``): the leader searches, members keep their own
+        self.knowledge_options = {"knowledge": knowledge, "search_knowledge": search_knowledge,
+                                  "add_knowledge_to_context": add_knowledge_to_context,
+                                  "knowledge_filters": knowledge_filters,
+                                  "enable_agentic_filters": enable_agentic_filters,
+                                  "references_format": references_format}
         self._leader: Agent | None = None
         self._validate()
 
@@ -169,7 +181,7 @@ class Team:
                            markdown=self.markdown, tool_call_limit=limit, user_id=self.user_id,
                            session_id=self.session_id, debug=self.debug,
                            add_history_to_context=self.add_history_to_context,
-                           num_history_runs=self.num_history_runs)
+                           num_history_runs=self.num_history_runs, **self.knowledge_options)
             leader._kind = "team"
             self._leader = leader
         return self._leader
