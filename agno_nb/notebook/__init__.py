@@ -14,7 +14,7 @@ __all__ = ["load_ipython_extension", "unload_ipython_extension", "default_store_
 
 #: notebook modules that add magics or %%agent options when the extension loads; add yours here
 #: (one line), e.g. "agno_nb.notebook.knowledge_magic" or "agno_nb.notebook.mcp_option"
-PLUGINS: list[str] = ["agno_nb.notebook.mcp_magics"]
+PLUGINS: list[str] = ["agno_nb.notebook.mcp_magics", "agno_nb.notebook.knowledge_option"]
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -33,6 +33,9 @@ def load_ipython_extension(ipython: Any) -> None:
     ipython.register_magics(AgnoMagics)
     for magics in MAGIC_CLASSES:
         ipython.register_magics(magics)
+    from .knowledge_magics import KnowledgeMagics
+
+    ipython.register_magics(KnowledgeMagics)
     add_run_observer(live_trace_factory)
     _show_interrupts_as_one_line(ipython)
     if _ask_line not in ipython.input_transformers_cleanup:

@@ -208,6 +208,13 @@ class AgnoMagics(Magics):
                                  f"or use a built-in toolkit ({', '.join(_BUILTIN_TOOLKITS)}).")
         return tools
 
+    def _knowledge(self, name: str | None) -> Any:
+        if name is None:
+            return None
+        from .knowledge_magics import knowledge_from_namespace
+
+        return knowledge_from_namespace(self.ns, name)
+
     @staticmethod
     def _guard(action: Callable[[], Any]) -> Any:
         try:
@@ -389,7 +396,7 @@ class AgnoMagics(Magics):
         handler = getattr(self, f"_agno_{command.replace('-', '_')}", None)
         if handler is None:
             raise UsageError(f"%agno: unknown command {command!r}; commands: model, list, sessions, runs, trace, "
-                             f"memories, config, new-session, mcp, help.")
+                             f"memories, config, new-session, mcp, knowledge, help.")
         return self._guard(lambda: handler(*rest))
 
     def _agno_mcp(self, command: str | None = None, name: str | None = None) -> Any:
@@ -468,6 +475,11 @@ class AgnoMagics(Magics):
                 "agents": list(self._agno_list()["name"]),
                 "sessions": dict(self.sessions)}
 
+    def _agno_knowledge(self, *words: str) -> Any:
+        from .knowledge_magics import knowledge_command
+
+        return knowledge_command(self.ns, *words)
+
     def _agno_new_session(self, name: str | None = None) -> None:
         if name is None:
             raise UsageError("%agno new-session: which agent? e.g. %agno new-session analyst")
@@ -515,6 +527,7 @@ def _set_underscore(shell: Any, value: Any) -> None:
     if hook is not None and hasattr(hook, "update_user_ns"):
         hook.update_user_ns(value)
 
+from .knowledge_magics import HELP as _KNOWLEDGE_HELP  # noqa: E402  (light: no chromadb)
 
 _HELP = """agno_nb magics
   %%team NAME --mode route|coordinate|collaborate|broadcast|tasks --members a,b,c [--model ID] [--db PATH]
@@ -523,12 +536,13 @@ _HELP = """agno_nb magics
       body (YAML): steps: [agent_or_function, {parallel: [a, b]}, {loop: {steps: [...], max_iterations: 3}},
                            {condition: {if: fn, then: [...], else: [...]}}, {router: {selector: fn, choices: [...]}}]
   %%agent NAME [--model ID] [--tools a,b] [--db PATH] [--output-schema Cls] [--markdown]
-               [--description TEXT] [--history N] [--memory] [--user U] [--tool-call-limit N]
+               [--description TEXT] [--history N] [--memory] [--user U] [--tool-call-limit N] [--knowledge KB]
                [--mcp "COMMAND LINE" | --mcp http://host/mcp]...
       body: the agent's instructions. Tools: notebook functions/toolkits, or dataframes, reasoning.
   %%ask NAME [--session S] [--user U] [-o VAR] [--no-stream] [--format markdown|text|json]
       body: the prompt; {var} is filled from the notebook (a DataFrame as its schema + preview).
   %ask NAME prompt...
   %agno model ID | list | sessions [NAME] | runs [NAME] | trace [RUN_ID] | memories USER | config
-  %agno mcp list NAME (tools, prompts, resources of NAME's MCP servers) | new-session NAME | help"""
+  %agno mcp list NAME (tools, prompts, resources of NAME's MCP servers) | new-session NAME | help
+""" + _KNOWLEDGE_HELP
 

@@ -24,7 +24,7 @@ STATUS_COLORS = {"completed": "#1a7f37", "ok": "#1a7f37", "running": "#9a6700", 
                  "limit_reached": "#bc4c00", "decided": "#6e7781", "pending": "#6e7781", "unfinished": "#6e7781"}
 _ICONS = {"run": "▶", "model": "◆", "tool": "⚙", "reasoning": "✎", "guardrail": "⛔", "validation": "⚠",
           "member": "👤", "step": "▸", "steps": "☰", "parallel": "⇉", "loop": "↻", "condition": "⑂",
-          "router": "⤳"}
+          "router": "⤳", "knowledge": "📚"}
 
 _FONT = "-apple-system,BlinkMacSystemFont,'Segoe UI',Helvetica,Arial,sans-serif"
 _BORDER = "rgba(140,149,159,.5)"  # a translucent grey: visible on light and dark, no variable to strip
@@ -120,8 +120,10 @@ def _span(span: dict[str, Any], total: float, opened: set[str]) -> str:
     body = []
     if span["kind"] == "model":
         body.append(_model_io(attrs))
-    for key in ("input", "arguments", "result", "answer", "error", "reason", "reasoning", "action", "awaiting",
-                "retry_in", "stage", "iterations", "condition", "selected", "retries", "work"):
+    if span["kind"] == "knowledge":
+        body.append(_references_table(attrs.get("results") or []))
+    for key in ("input", "arguments", "query", "filters", "result", "answer", "error", "reason", "reasoning",
+                "action", "awaiting", "retry_in", "stage", "iterations", "condition", "selected", "retries", "work"):
         value = attrs.get(key)
         if value in (None, "", {}) or (key == "reasoning" and span["kind"] == "model" and not value):
             continue
@@ -190,6 +192,23 @@ def _block_or_inline(value: Any) -> str:
     if "\n" not in text and len(text) <= 200:
         return html.escape(text)
     return f"<pre style='{CODE}'>{html.escape(text)}</pre>"
+
+
+def _references_table(results: list[dict[str, Any]]) -> str:
+    """The chunks a knowledge search returned, one row each: rank, score, source, the text (inline styles:
+    they survive JupyterLab's sanitizer in an untrusted notebook)."""
+    if not results:
+        return f"<div style='{MUTED}'>no results</div>"
+    cell = f"border-top:1px solid {_BORDER};padding:2px 6px;text-align:left;vertical-align:top"
+    rows = "".join(
+        f"<tr><td style='{cell}'>{i}</td><td style='{cell}'>{html.escape(str(r.get('score')))}</td>"
+        f"<td style='{cell}'>{html.escape(str(r.get('source')))}</td><td style='{cell}'>"
+        f"<pre style='{CODE};margin:0;max-height:120px'>{html.escape(str(r.get('chunk') or ''))}</pre></td></tr>"
+        for i, r in enumerate(results, start=1))
+    search = html.escape(str(results[0].get("search") or ""))
+    head = "".join(f"<th style='{cell}'>{h}</th>" for h in ("#", "score", "source", "chunk"))
+    return (f"<div style='{MUTED}'>{len(results)} chunk(s), {search} search</div>"
+            f"<table style='border-collapse:collapse;margin:2px 0 6px;font-size:12px'><tr>{head}</tr>{rows}</table>")
 
 
 def _extent(span: dict[str, Any]) -> float:

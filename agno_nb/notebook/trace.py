@@ -287,6 +287,10 @@ class TraceView:
             if span is not None:
                 span.attrs.setdefault("retries", []).append(e.error)
 
+    def _knowledge(self, e: ev.KnowledgeSearched) -> None:
+        span = self._child(e, "knowledge", f"{e.knowledge}: {e.query}", knowledge_attrs(e.payload()))
+        span.start, span.end, span.status = e.ts - e.duration, e.ts, "error" if e.error else "ok"
+
     def _validation(self, e: ev.OutputValidationFailed) -> None:
         span = self._child(e, "validation", "output validation", {"error": e.error, "repairing": e.repairing})
         span.end, span.status = e.ts, "error"
@@ -405,6 +409,19 @@ def _short_arguments(arguments: Any) -> str:
     return text if len(text) <= _PREVIEW else text[:_PREVIEW] + "..."
 
 
+def knowledge_attrs(payload: dict[str, Any]) -> dict[str, Any]:
+    """What a knowledge search shows: the query, how it searched and each retrieved chunk (shortened)."""
+    results = [{"source": r.get("source"), "score": r.get("score"), "search": r.get("search_type"),
+                "chunk": _preview(r.get("content"), 240)} for r in payload.get("results") or ()]
+    attrs = {"query": payload.get("query"), "search_type": payload.get("search_type"),
+             "origin": payload.get("origin"), "results": results}
+    if payload.get("filters"):
+        attrs["filters"] = payload["filters"]
+    if payload.get("error"):
+        attrs["error"] = payload["error"]
+    return attrs
+
+
 def _preview(value: Any, limit: int = _PREVIEW) -> Any:
     if isinstance(value, (int, float, bool)) or value is None:
         return value
@@ -435,6 +452,7 @@ _HANDLERS = {
     ev.ToolCallRejected: TraceView._tool_rejected, ev.RunPaused: TraceView._paused,
     ev.RunContinued: TraceView._continued, ev.ReasoningStep: TraceView._reasoning_step,
     ev.GuardrailTripped: TraceView._guardrail, ev.OutputValidationFailed: TraceView._validation,
+    ev.KnowledgeSearched: TraceView._knowledge,
     ev.RunCompleted: TraceView._completed, ev.RunError: TraceView._error, ev.RunCancelled: TraceView._cancelled,
     ev.RunSaveFailed: TraceView._save_failed,
 }
