@@ -496,7 +496,7 @@ def _static_trace_notebook(path: Path) -> None:
 
     from agno_nb import Agent, ScriptedModel
     from agno_nb.models.scripts import text, tool_call
-    from agno_nb.notebook.trace import TraceView
+    from agno_nb.traces.fold import TraceView
 
     def run_sql(sql: str) -> str:
         """Run SQL."""

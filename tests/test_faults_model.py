@@ -13,7 +13,7 @@ import pytest
 from agno_nb import Agent, DuckDBStore
 from agno_nb.errors import ModelTimeoutError, RunTimeoutError
 from agno_nb.models import get_model
-from agno_nb.notebook.trace import TraceView
+from agno_nb.traces.fold import TraceView
 from agno_nb.run_events import ModelRequestFailed, RunContentDelta
 
 import fault_server as fs

@@ -372,7 +372,7 @@ def test_a_postgres_restart_mid_run_loses_nothing(own_postgres):
 
 
 def test_a_store_down_at_the_end_of_a_run_is_reported_and_the_save_retried(own_postgres):
-    from agno_nb.notebook.trace import TraceView
+    from agno_nb.traces.fold import TraceView
 
     store = PostgresStore(own_postgres.create_database("down"), connect_timeout=1)
     try:

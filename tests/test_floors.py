@@ -18,7 +18,7 @@ FLOORS = {
     "models": 1, "tools": 1, "storage": 1, "media": 1,
     "memory": 2, "background": 2,
     "agent": 3, "team": 3, "workflow": 3, "guardrails": 3,
-    "knowledge": 4, "notebook": 5, "labserver": 5, "serve": 5, "mcp_server": 5, "export": 6, "cli": 7,
+    "knowledge": 4, "traces": 4, "notebook": 5, "labserver": 5, "serve": 5, "mcp_server": 5, "export": 6, "cli": 7,
     # Agno's import paths (issue 10): names only, each at the floor of what it re-exports
     "db": 1, "session": 2, "run": 3, "exceptions": 3, "utils": 3,
 }
@@ -81,3 +81,12 @@ def test_the_five_upward_imports_of_issue_9_are_gone():
     for relative, banned in checked.items():
         names = [name for name, _ in _imports(PACKAGE / relative)]
         assert not [n for n in names if n.startswith(banned)], (relative, names)
+
+
+def test_the_served_app_never_imports_the_notebook():
+    """Peers on one floor stay apart where it matters: a served app or an MCP server draws traces from
+    ``agno_nb.traces`` and never loads the notebook (IPython, widgets) to do it."""
+    for floor in ("serve", "mcp_server", "traces"):
+        for path in sorted((PACKAGE / floor).rglob("*.py")):
+            names = [name for name, _ in _imports(path)]
+            assert not [n for n in names if n.startswith("agno_nb.notebook")], (path.relative_to(PACKAGE), names)

@@ -156,8 +156,8 @@ def test_team_leader_searches_the_teams_knowledge(cafe):
 
 
 def test_knowledge_searches_are_stored_and_shown_in_live_and_stored_traces(cafe, tmp_path):
-    from agno_nb.notebook.stored import trace_from_store
-    from agno_nb.notebook.trace import MIME_TYPE, TraceView
+    from agno_nb.traces.stored import trace_from_store
+    from agno_nb.traces.fold import MIME_TYPE, TraceView
     from agno_nb.storage.duckdb import DuckDBStore
 
     store = DuckDBStore(tmp_path / "agno.duckdb")

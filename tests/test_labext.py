@@ -90,7 +90,7 @@ def _rich_trace() -> dict:
     """A team run: a member's nested run with a failing tool, a guardrail trip, long results."""
     from agno_nb import Agent, ScriptedModel, Team, tool
     from agno_nb.models.scripts import text, tool_call
-    from agno_nb.notebook.trace import TraceView
+    from agno_nb.traces.fold import TraceView
 
     def lookup(city: str) -> str:
         """Look a city up."""
@@ -175,7 +175,7 @@ def _big_trace(calls: int) -> dict:
     """A run of ``calls`` tool calls in pairs per model turn: about 5 events per call."""
     from agno_nb import Agent, ScriptedModel
     from agno_nb.models.scripts import text, tool_calls
-    from agno_nb.notebook.trace import TraceView
+    from agno_nb.traces.fold import TraceView
 
     def fetch(i: int) -> str:
         """Fetch row i."""

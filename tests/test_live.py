@@ -19,7 +19,7 @@ from IPython.utils.capture import capture_output
 from agno_nb import Agent, ScriptedModel, tool
 from agno_nb.models.scripts import text, tool_call
 from agno_nb.notebook import live
-from agno_nb.notebook.trace import MIME_TYPE
+from agno_nb.traces.fold import MIME_TYPE
 from agno_nb.run_events import RunContentDelta, RunOutput
 from test_notebook import WIDGET_MIME, button, cell, live_outputs, shell, walk, widgets_in  # noqa: F401
 

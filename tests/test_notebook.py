@@ -25,7 +25,7 @@ from traitlets.config import Config
 
 from agno_nb import Agent, ScriptedModel, tool
 from agno_nb.models.scripts import error, json_reply, text, tool_call
-from agno_nb.notebook.trace import MIME_TYPE, TraceView
+from agno_nb.traces.fold import MIME_TYPE, TraceView
 from agno_nb.run_events import RunContentDelta, RunContinued, RunOutput
 
 ipywidgets = pytest.importorskip("ipywidgets")
@@ -765,7 +765,7 @@ def test_trace_json_is_serializable_with_any_tool_result():
 
 
 def test_trace_from_store_rebuilds_a_stored_run(tmp_path):
-    from agno_nb.notebook.stored import trace_from_store
+    from agno_nb.traces.stored import trace_from_store
     from agno_nb.storage import DuckDBStore, NotFoundError
 
     store = DuckDBStore(tmp_path / "runs.duckdb")
@@ -799,7 +799,7 @@ def test_trace_from_store_rebuilds_a_stored_run(tmp_path):
 def test_trace_from_store_without_a_store_says_so(monkeypatch):
     from agno_nb import storage
     from agno_nb.errors import ConfigurationError
-    from agno_nb.notebook.stored import trace_from_store
+    from agno_nb.traces.stored import trace_from_store
 
     monkeypatch.setattr(storage, "_default", None)
     monkeypatch.delenv("AGNO_NB_DB", raising=False)

@@ -19,7 +19,7 @@ from recorder import Recorder
 from agno_nb import Agent, ScriptedModel, tool
 from agno_nb.errors import ConfigurationError
 from agno_nb.models.scripts import Turn, error, text, tool_call, tool_calls
-from agno_nb.notebook.trace import TraceView
+from agno_nb.traces.fold import TraceView
 from agno_nb.run_events import (
     ModelRequestCompleted,
     RunCompleted,

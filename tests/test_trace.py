@@ -10,9 +10,9 @@ import pytest
 
 from agno_nb import Agent, ScriptedModel, Team, Workflow, tool
 from agno_nb.models.scripts import text, tool_call
-from agno_nb.notebook.render import render_html
-from agno_nb.notebook.stored import trace_from_store
-from agno_nb.notebook.trace import MIME_TYPE, TraceView
+from agno_nb.traces.html import render_html
+from agno_nb.traces.stored import trace_from_store
+from agno_nb.traces.fold import MIME_TYPE, TraceView
 from agno_nb.storage.duckdb import DuckDBStore
 
 

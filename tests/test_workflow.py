@@ -27,7 +27,7 @@ from agno_nb import Agent, ScriptedModel, Team
 from agno_nb.agent.hitl import PausedRun
 from agno_nb.errors import ConfigurationError
 from agno_nb.models.scripts import text, tool_call
-from agno_nb.notebook.trace import TraceView
+from agno_nb.traces.fold import TraceView
 from agno_nb.run_events import RunCompleted, RunContinued, RunError, RunPaused, RunStarted, RunStatus
 from agno_nb.storage import NotFoundError
 from agno_nb.storage.duckdb import DuckDBStore

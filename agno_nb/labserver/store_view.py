@@ -85,8 +85,8 @@ def _approvals(cur: Any) -> list[dict[str, Any]]:
 
 def run_trace(path: str, run_id: str) -> dict[str, Any]:
     """The trace bundle (``application/vnd.agno-nb.trace+json``) of a stored run."""
-    from ..notebook.stored import trace_from_store
-    from ..notebook.trace import MIME_TYPE
+    from ..traces.stored import trace_from_store
+    from ..traces.fold import MIME_TYPE
     from ..storage.base import NotFoundError
 
     if not os.path.exists(path):

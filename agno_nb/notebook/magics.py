@@ -453,7 +453,7 @@ class AgnoMagics(Magics):
                 raise UsageError("%agno trace: no run yet in this notebook; pass a run id to load one from the store.")
             display(TraceView.from_events(self.last_run.events).bundle(), raw=True)
             return
-        from .stored import trace_from_store
+        from ..traces.stored import trace_from_store
 
         display(trace_from_store(run_id), raw=True)
 

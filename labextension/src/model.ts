@@ -1,6 +1,6 @@
 /**
  * The trace bundle the kernel emits (`application/vnd.agno-nb.trace+json`, built by
- * agno_nb/notebook/trace.py) as a typed tree, read defensively: a bundle from an older or newer
+ * agno_nb/traces/fold.py) as a typed tree, read defensively: a bundle from an older or newer
  * agno_nb renders what this version knows, and the notes say what it does not.
  *
  * Everything here is pure (no DOM), so it is unit-tested in Node.

@@ -217,8 +217,8 @@ async def get_trace(request: Request, run_id: str) -> Any:
 def _trace(store: Any, run_id: str) -> dict[str, Any]:
     """The very JSON the notebook's trace view renders (one fold for live and stored runs): the notebook's
     ``trace_from_store``, pure Python (no IPython), read lazily on this route only."""
-    from ...notebook.stored import trace_from_store
-    from ...notebook.trace import MIME_TYPE
+    from ...traces.stored import trace_from_store
+    from ...traces.fold import MIME_TYPE
 
     return trace_from_store(run_id, store)[MIME_TYPE]
 

@@ -12,7 +12,7 @@ from typing import Any
 from .. import run_events as ev
 from ..errors import ConfigurationError
 from ..workflow import events as wf
-from .trace import MIME_TYPE, TraceView
+from .fold import MIME_TYPE, TraceView
 
 __all__ = ["trace_from_store", "events_from_rows"]
 
