@@ -19,7 +19,7 @@ class RunContext:
     """What a run knows about itself: ids, the merged context values and the mutable session_state."""
 
     __slots__ = ("run_id", "session_id", "user_id", "session_state", "context", "agent", "metadata", "events",
-                 "ref", "run_span", "live", "store", "cancelled")
+                 "ref", "run_span", "live", "store", "cancelled", "knowledge_filters")
 
     def __init__(self, run_id: str, session_id: str | None, user_id: str | None,
                  session_state: dict[str, Any], context: dict[str, Any], agent: "Agent",
@@ -43,6 +43,8 @@ class RunContext:
         #: set when the run is cancelled (Ctrl-C, the notebook's Stop button). A sync tool cannot be
         #: killed once it runs; a long one can opt in to stopping early by checking this flag
         self.cancelled = False
+        #: this run's knowledge filters (``run(..., knowledge_filters=)`` over the agent's), ``None``: the agent's
+        self.knowledge_filters: dict[str, Any] | None = None
 
     def emit(self, event: Any) -> None:
         """Put an event into the run's stream now (when the loop streams it live), else after the tool."""

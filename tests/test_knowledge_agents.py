@@ -17,6 +17,7 @@ import pandas
 import pytest
 
 from agno_nb import Agent, ScriptedModel, Team
+from agno_nb.errors import ConfigurationError
 from agno_nb.knowledge import Knowledge, LiteLLMEmbedder, LiteLLMReranker, OpenAIEmbedder
 from agno_nb.knowledge.embedders import get_embedder
 from agno_nb.models.scripts import text, tool_call
@@ -84,6 +85,25 @@ def test_knowledge_filters_always_apply_and_agentic_filters_are_the_models_choic
     out = agentic.run("Which milks are free?")
     assert out.references[0]["filters"] == {"team": "hr"}
     assert {r["source"] for r in out.references[0]["references"]} == {"hr-note"}
+
+
+def test_run_level_knowledge_filters_win_over_the_agents_for_that_run_only(cafe):
+    agent = Agent(model=ScriptedModel([tool_call("search_knowledge_base", query="party"), text("ok")], cycle=True),
+                  knowledge=cafe, knowledge_filters={"team": "cafe"})
+    out = agent.run("When are staff parties?", knowledge_filters={"team": "hr"})
+    assert out.references[0]["filters"] == {"team": "hr"}
+    assert [r["source"] for r in out.references[0]["references"]] == ["hr-note"]
+    again = agent.run("When are staff parties?")  # the next run is back on the agent's filters
+    assert again.references[0]["filters"] == {"team": "cafe"}
+    assert "hr-note" not in {r["source"] for r in again.references[0]["references"]}
+
+    classic = Agent(model=ScriptedModel([text("ok")]), knowledge=cafe, add_knowledge_to_context=True)
+    out = classic.run("staff parties", knowledge_filters={"team": "hr"})
+    assert [r["source"] for r in out.references[0]["references"]] == ["hr-note"]
+    with pytest.raises(ConfigurationError, match="knowledge_filters must be a dict"):
+        agent.run("x", knowledge_filters=["team", "hr"])
+    with pytest.raises(ConfigurationError, match="needs an agent with knowledge"):
+        Agent(model=ScriptedModel([text("ok")])).run("x", knowledge_filters={"team": "hr"})
 
 
 def test_a_bad_filter_from_the_model_is_a_tool_error_it_can_correct(cafe):
@@ -373,3 +393,47 @@ def test_knowledge_magic_usage_errors(shell):
                           ("%%knowledge kb --server nohost\ndocs", "use HOST:PORT")]:
         result, captured = run(shell, code)
         assert isinstance(result.error_in_exec, UsageError) and message in str(result.error_in_exec), code
+
+
+# ---------------------------------------------------------------------------------------- served
+
+
+def test_a_served_app_lists_and_searches_its_knowledge_and_runs_take_knowledge_filters(cafe, tmp_path):
+    import jwt
+
+    from agno_nb.serve import Auth, create_app
+    from serve_helpers import serving
+
+    secret = "k" * 40
+    agent = Agent(name="barista", model=ScriptedModel([tool_call("search_knowledge_base", query="party"),
+                                                       text("Last Friday.")], cycle=True),
+                  knowledge=cafe, knowledge_filters={"team": "cafe"})
+    app = create_app(agents=[agent], db=str(tmp_path / "served.duckdb"), auth=Auth(jwt_secret=secret))
+
+    def bearer(scopes: str) -> dict[str, str]:
+        token = jwt.encode({"sub": "ana", "scopes": scopes, "exp": 4102444800}, secret, algorithm="HS256")
+        return {"Authorization": f"Bearer {token}"}
+
+    reader, runner = bearer("knowledge:read"), bearer("agents:barista:run")
+    with serving(app) as client:
+        assert client.get("/knowledge", headers=runner).status_code == 403
+        [listed] = client.get("/knowledge", headers=reader).json()["data"]
+        assert listed["name"] == "cafe" and listed["search_type"] == "hybrid"
+        found = client.post("/knowledge/search", headers=reader,
+                            json={"query": "kiosk opening hours saturday", "limit": 3}).json()
+        assert found["knowledge"] == "cafe" and len(found["results"]) == 3
+        assert "08:30" in found["results"][0]["content"] and found["results"][0]["score"] > 0
+        keyword = client.post("/knowledge/search", headers=reader,
+                              json={"query": "staff parties", "search_type": "keyword", "filters": {"team": "hr"}})
+        assert [r["source"] for r in keyword.json()["results"]] == ["hr-note"]
+        bad = client.post("/knowledge/search", headers=reader, json={"query": "x", "filters": {"dept": "bar"}})
+        assert bad.status_code == 422 and "unknown metadata field 'dept'" in bad.json()["detail"]
+        missing = client.post("/knowledge/search", headers=reader, json={"query": "x", "knowledge": "nope"})
+        assert missing.status_code == 404 and "['cafe']" in missing.json()["detail"]
+        run = client.post("/agents/barista/runs", headers=runner,
+                          json={"message": "When are staff parties?", "knowledge_filters": {"team": "hr"}}).json()
+        assert run["status"] == "completed"
+        trace = client.get(f"/traces/{run['run_id']}", headers=bearer("sessions:read")).json()
+        assert "hr-note" in json.dumps(trace)
+    with pytest.raises(ConfigurationError, match="Knowledge objects"):
+        create_app(agents=[], knowledge=["not a knowledge base"], auth=False)

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from .agent import Agent
     from .plan import RunPlan
 
-__all__ = ["KNOWLEDGE_OPTIONS", "configure_knowledge", "knowledge_tools", "add_knowledge_context"]
+__all__ = ["KNOWLEDGE_OPTIONS", "configure_knowledge", "knowledge_tools", "add_knowledge_context",
+           "run_knowledge_filters"]
 
 #: the agent options of knowledge, with their defaults (Agno's names)
 KNOWLEDGE_OPTIONS = {"knowledge": None, "search_knowledge": None, "add_knowledge_to_context": False,
@@ -49,6 +50,17 @@ def configure_knowledge(agent: "Agent", options: dict[str, Any]) -> None:
         setattr(agent, name, value)
 
 
+def run_knowledge_filters(agent: "Agent", filters: Any) -> dict[str, Any]:
+    """The filters of one run (``run(..., knowledge_filters=)``): the agent's, with the run's winning key by
+    key, as in Agno. The search tool and the context search read them from the run context."""
+    if agent.knowledge is None:
+        raise ConfigurationError("knowledge_filters= needs an agent with knowledge=Knowledge(...).")
+    if not isinstance(filters, dict):
+        raise ConfigurationError(f"knowledge_filters must be a dict of metadata conditions, e.g. "
+                                 f"{{'team': 'data'}}, got {type(filters).__name__}.")
+    return {**(agent.knowledge_filters or {}), **filters}
+
+
 def knowledge_tools(agent: "Agent") -> "list[Function]":
     """The agentic RAG tools of ``agent`` (none without knowledge or with ``search_knowledge=False``)."""
     if agent.knowledge is None or not agent.search_knowledge:
@@ -66,7 +78,8 @@ async def add_knowledge_context(plan: "RunPlan") -> AsyncIterator[Event]:
     query = plan.input if isinstance(plan.input, str) else dump() if dump is not None else None
     if agent.knowledge is None or not query:
         return
-    section = await agent.knowledge.acontext(query, ctx, filters=agent.knowledge_filters,
+    filters = ctx.knowledge_filters if ctx.knowledge_filters is not None else agent.knowledge_filters
+    section = await agent.knowledge.acontext(query, ctx, filters=filters,
                                              references_format=agent.references_format)
     if section:
         messages = plan.messages

@@ -15,6 +15,7 @@ from ..run_events import Event, RunOutput, RunRef, new_run_id
 from ..tools.toolkit import prepare_toolkits
 from .context import RunContext
 from .hitl import PausedRun
+from .knowledge_use import run_knowledge_filters
 from .loop import RunPlan, run_loop
 from .prompt import context_sections, user_message, validate_input
 
@@ -33,7 +34,8 @@ class AgentRuns:
 
     def _plan(self, input: Any, *, stream: bool, session_id: str | None, user_id: str | None,
               context: dict[str, Any] | None, session_state: dict[str, Any] | None,
-              run_id: str | None, media: list[Any] | None = None, observe: bool = True) -> RunPlan:
+              run_id: str | None, media: list[Any] | None = None, observe: bool = True,
+              knowledge_filters: dict[str, Any] | None = None) -> RunPlan:
         """Resolve everything a run needs; raises on bad input or configuration before any event."""
         input = validate_input(input, self.input_schema)
         model = self.resolved_model()
@@ -67,6 +69,8 @@ class AgentRuns:
             plan.media = media
         ctx.ref = ref
         ctx.store = store
+        if knowledge_filters is not None:
+            ctx.knowledge_filters = run_knowledge_filters(self, knowledge_filters)
         if self.run_timeout is not None:
             import time
 
@@ -217,7 +221,7 @@ class AgentRuns:
              images: Sequence[Any] | None = None, audio: Sequence[Any] | None = None,
              videos: Sequence[Any] | None = None, files: Sequence[Any] | None = None,
              stream_events: bool | None = None, dependencies: dict[str, Any] | None = None,
-             debug_mode: bool | None = None) -> Any:
+             debug_mode: bool | None = None, knowledge_filters: dict[str, Any] | None = None) -> Any:
         """Run asynchronously.
 
         ``await agent.arun(...)`` gives a ``RunOutput``; ``agent.arun(..., stream=True)`` is an async
@@ -225,10 +229,11 @@ class AgentRuns:
         ``videos`` and ``files`` take ``agno_nb.media`` objects. Bad input or configuration (including
         media the model cannot take) raises here, before the run starts. Agno's ``stream_events=False``
         streams the text deltas only; ``dependencies`` is Agno's name for ``context``.
+        ``knowledge_filters`` narrow this run's knowledge searches (key by key over the agent's).
         """
         plan = self._plan(input, stream=stream, session_id=session_id, user_id=user_id,
                           context=_merged(context, dependencies), session_state=session_state, run_id=run_id,
-                          media=_media(images, audio, videos, files))
+                          media=_media(images, audio, videos, files), knowledge_filters=knowledge_filters)
         if not stream:
             return self._collect(plan)
         events = self._stream(plan)
@@ -240,14 +245,14 @@ class AgentRuns:
             images: Sequence[Any] | None = None, audio: Sequence[Any] | None = None,
             videos: Sequence[Any] | None = None, files: Sequence[Any] | None = None,
             stream_events: bool | None = None, dependencies: dict[str, Any] | None = None,
-            debug_mode: bool | None = None) -> Any:
+            debug_mode: bool | None = None, knowledge_filters: dict[str, Any] | None = None) -> Any:
         """Run synchronously: a ``RunOutput``, or an iterator of events with ``stream=True``.
 
         Works in scripts and inside notebook cells (whose event loop is already running).
         """
         plan = self._plan(input, stream=stream, session_id=session_id, user_id=user_id,
                           context=_merged(context, dependencies), session_state=session_state, run_id=run_id,
-                          media=_media(images, audio, videos, files))
+                          media=_media(images, audio, videos, files), knowledge_filters=knowledge_filters)
         if not stream:
             return run_sync(self._collect(plan))
         events = self._stream(plan)

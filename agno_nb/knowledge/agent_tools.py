@@ -71,7 +71,8 @@ def search_tool(kb: "Knowledge", *, filters: dict[str, Any] | None = None, agent
 
     async def run(run_context: Any, tool_span: str, query: str, chosen: dict[str, Any] | None) -> str:
         started = time.perf_counter()
-        combined = merge_filters(filters, chosen)
+        for_run = getattr(run_context, "knowledge_filters", None)  # run(..., knowledge_filters=) wins
+        combined = merge_filters(for_run if for_run is not None else filters, chosen)
         try:
             results = await kb.asearch(query, limit, filters=combined)
         except KnowledgeError as exc:

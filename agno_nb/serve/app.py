@@ -33,6 +33,7 @@ from .errors import HTTPError, one_line
 from .extensions import RouteProvider, claims, route_providers
 from .metrics import Metrics
 from .middleware import RuntimeMiddleware
+from .routes import knowledge as _knowledge  # noqa: F401  (registers /knowledge)
 from .runs import RunManager
 from .settings import ServeSettings
 from .state import ServeState
@@ -65,7 +66,8 @@ def create_app(
 
     Args:
         agents, teams, workflows: what to serve; ids must be unique across all three.
-        knowledge: knowledge bases, for the knowledge routes (installed by the knowledge floor).
+        knowledge: knowledge bases to list and search at ``/knowledge`` (the components' own are
+            served there too).
         db: the store (a ``Store``, a DuckDB path or a PostgreSQL DSN); default ``$AGNO_NB_DB``, else the
             single store the components already use. Components without a store of their own write here.
         auth: an ``Auth``; ``None`` reads ``AGNO_NB_JWT_SECRET`` / ``AGNO_NB_JWKS`` / ``AGNO_NB_AUTH``;

@@ -4,7 +4,7 @@
 key's user, or the token's ``sub``) and scopes. Scopes:
 
     agents:<id>:run  teams:<id>:run  workflows:<id>:run   (<id> may be *)
-    sessions:read  sessions:write  memories:read  memories:write  admin
+    sessions:read  sessions:write  memories:read  memories:write  knowledge:read  admin
 
 A principal sees only their own sessions, runs, traces and memories unless scoped ``admin``.
 """

@@ -201,6 +201,7 @@ def add_keys_parser(commands: Any) -> None:
         default=[],
         dest="scopes",
         help="repeatable: admin, sessions:read, sessions:write, memories:read, memories:write, "
+        "knowledge:read, "
         "agents:<id>:run, teams:<id>:run, workflows:<id>:run (<id> may be *)",
     )
     create.add_argument("--name", help="a label for the key")

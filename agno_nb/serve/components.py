@@ -50,6 +50,7 @@ class Component:
         session_state: dict[str, Any] | None,
         context: dict[str, Any] | None,
         media: list[Any] | None = None,
+        knowledge_filters: dict[str, Any] | None = None,
     ) -> Any:
         """Start a run: an awaitable ``RunOutput``, or with ``stream`` an async iterator of events.
 
@@ -60,6 +61,8 @@ class Component:
                 raise HTTPError(422, "Workflows take no context values; pass session_state instead.")
             if media:
                 raise HTTPError(422, "Workflows take no files; send them to an agent or team.")
+            if knowledge_filters:
+                raise HTTPError(422, "Workflows take no knowledge_filters; their agents have their own.")
             return self.obj.arun(
                 input,
                 stream=stream,
@@ -77,6 +80,7 @@ class Component:
             context=context,
             session_state=session_state,
             run_id=run_id,
+            knowledge_filters=knowledge_filters,
             **groups,
         )
 

@@ -45,7 +45,7 @@ _COLUMNS = (
     "last_used_at",
 )
 _SCOPE = re.compile(
-    r"^(admin|sessions:(read|write)|memories:(read|write)|(agents|teams|workflows):[^:\s]+:run)$"
+    r"^(admin|sessions:(read|write)|memories:(read|write)|knowledge:read|(agents|teams|workflows):[^:\s]+:run)$"
 )
 
 
@@ -100,7 +100,7 @@ def check_scope_syntax(scopes: list[str]) -> list[str]:
     if bad:
         raise ConfigurationError(
             f"Unknown scope(s) {bad}: use admin, sessions:read, sessions:write, memories:read, "
-            f"memories:write, "
+            f"memories:write, knowledge:read, "
             f"agents:<id>:run, teams:<id>:run or workflows:<id>:run (<id> may be *)."
         )
     return list(dict.fromkeys(scopes))

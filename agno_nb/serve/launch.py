@@ -36,6 +36,7 @@ class RunParams:
         "session_state",
         "context",
         "media",
+        "knowledge_filters",
     )
 
     def __init__(
@@ -49,6 +50,7 @@ class RunParams:
         session_state: dict | None = None,
         context: dict | None = None,
         media: list[Any] | None = None,
+        knowledge_filters: dict | None = None,
     ):
         self.input = input
         self.session_id = session_id
@@ -58,6 +60,7 @@ class RunParams:
         self.session_state = session_state
         self.context = context
         self.media = media or []
+        self.knowledge_filters = knowledge_filters
 
 
 async def check_session(
@@ -107,6 +110,7 @@ async def start_run(
             session_state=params.session_state,
             context=params.context,
             media=params.media,
+            knowledge_filters=params.knowledge_filters,
         )
     except Exception as exc:
         runs.abandon(live)

@@ -34,6 +34,9 @@ class RunRequest(BaseModel):
     background: bool = Field(False, description="Answer 202 with the run id at once; the run goes on here.")
     session_state: dict[str, Any] | None = Field(None, description="Values merged into the session state.")
     context: dict[str, Any] | None = Field(None, description="Values for the instructions' {name} fields.")
+    knowledge_filters: dict[str, Any] | None = Field(
+        None, description="Metadata filters for this run's knowledge searches (key by key over the agent's)."
+    )
 
 
 class Decision(BaseModel):

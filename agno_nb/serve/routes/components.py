@@ -180,6 +180,7 @@ async def _run_params(request: Request, kind: str) -> RunParams:
         session_state=parse_object(fields, "session_state"),
         context=parse_object(fields, "context"),
         media=media,
+        knowledge_filters=parse_object(fields, "knowledge_filters"),
     )
 
 
