@@ -423,7 +423,7 @@ def test_a_served_app_lists_and_searches_its_knowledge_and_runs_take_knowledge_f
                             json={"query": "kiosk opening hours saturday", "limit": 3}).json()
         assert found["knowledge"] == "cafe" and len(found["results"]) == 3
         assert "08:30" in found["results"][0]["content"] and found["results"][0]["score"] > 0
-        keyword = client.post("/knowledge/search", headers=reader,
+        keyword = client.post("/knowledge/cafe/search", headers=reader,
                               json={"query": "staff parties", "search_type": "keyword", "filters": {"team": "hr"}})
         assert [r["source"] for r in keyword.json()["results"]] == ["hr-note"]
         bad = client.post("/knowledge/search", headers=reader, json={"query": "x", "filters": {"dept": "bar"}})

@@ -69,7 +69,7 @@ def knowledge_bases(state: Any) -> dict[str, Any]:
 
 
 def knowledge_routes(app: Any, state: Any) -> None:
-    """Install ``GET /knowledge`` and ``POST /knowledge/search`` when the app has any knowledge base."""
+    """Install ``GET /knowledge`` and ``POST /knowledge[/{name}]/search`` when the app has any knowledge base."""
     bases = knowledge_bases(state)
     if not bases:
         return
@@ -83,16 +83,27 @@ def knowledge_routes(app: Any, state: Any) -> None:
     @router.post("/knowledge/search", summary="Search a knowledge base (chunks, best first)", responses=ERRORS)
     async def search_knowledge(request: Request, body: SearchRequest) -> Any:
         (await principal(request)).require("knowledge:read")
-        kb = _choose(bases, body.knowledge)
-        try:
-            results = await kb.asearch(body.query, body.limit, search_type=body.search_type, filters=body.filters)
-        except Exception as exc:
-            raise _search_error(kb, exc) from None
-        return json_response({"knowledge": kb.name, "query": body.query,
-                              "search_type": body.search_type or kb.search_type,
-                              "results": [r.to_dict() for r in results]})
+        return await _search(_choose(bases, body.knowledge), body)
+
+    @router.post("/knowledge/{name}/search", summary="Search this knowledge base (chunks, best first)",
+                 responses=ERRORS)
+    async def search_named_knowledge(request: Request, name: str, body: SearchRequest) -> Any:
+        (await principal(request)).require("knowledge:read")
+        if body.knowledge not in (None, name):
+            raise HTTPError(422, f"The path names {name!r} and the body {body.knowledge!r}; drop 'knowledge'.")
+        return await _search(_choose(bases, name), body)
 
     app.include_router(router)
+
+
+async def _search(kb: Any, body: SearchRequest) -> Any:
+    try:
+        results = await kb.asearch(body.query, body.limit, search_type=body.search_type, filters=body.filters)
+    except Exception as exc:
+        raise _search_error(kb, exc) from None
+    return json_response({"knowledge": kb.name, "query": body.query,
+                          "search_type": body.search_type or kb.search_type,
+                          "results": [r.to_dict() for r in results]})
 
 
 def _describe(kb: Any) -> dict[str, Any]:
