@@ -43,7 +43,7 @@ def measure(store) -> dict[str, float]:
     for i in range(10_000):
         messages = [{"role": "user", "content": f"question {i}"}, {"role": "assistant", "content": f"answer {i}"}]
         rows.append((f"h{i}", "huge", None, "agent", "bench", "bench", "u", "completed", json.dumps("q"),
-                     json.dumps("a"), json.dumps(messages), "{}", None, now + i, now + i))
+                     json.dumps("a"), json.dumps(messages), "{}", None, now + i, now + i, None, None))
     with store.transaction() as cur:
         store._bulk_insert(cur, "runs", RunRecord.__slots__, rows)
     with store.transaction() as cur:
