@@ -106,11 +106,11 @@ def soak(spec: str, trials: int, seed: int = 7) -> dict[str, int]:
     return totals
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="kill -9 soak of the stores")
     parser.add_argument("--trials", type=int, default=100)
     parser.add_argument("--no-postgres", action="store_true")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     import tempfile
 
     rows = []

@@ -179,6 +179,8 @@ def main() -> None:
     parser.add_argument("--no-notebook-store", action="store_true",
                         help="skip the notebook default store table (10,000 runs; Agno with SqliteDb)")
     parser.add_argument("--no-knowledge", action="store_true", help="skip the knowledge table (~15 minutes)")
+    parser.add_argument("--kill-soak", type=int, default=100, metavar="N",
+                        help="kill -9 soak trials per store (default 100, ~10 minutes; 0 skips it)")
     args = parser.parse_args()
 
     server, base_url = start_server()
@@ -231,6 +233,11 @@ def main() -> None:
 
         print()
         knowledge.main(["--no-peers"] if args.no_peers else [])
+    if args.kill_soak:
+        import kill_soak
+
+        print()
+        kill_soak.main(["--trials", str(args.kill_soak)])
 
 
 if __name__ == "__main__":
