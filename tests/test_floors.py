@@ -18,7 +18,7 @@ FLOORS = {
     "models": 1, "tools": 1, "storage": 1, "media": 1,
     "memory": 2, "background": 2,
     "agent": 3, "team": 3, "workflow": 3, "guardrails": 3,
-    "knowledge": 4, "traces": 4, "notebook": 5, "labserver": 5, "serve": 5, "mcp_server": 5, "export": 6, "cli": 7,
+    "knowledge": 4, "vectordb": 4, "traces": 4, "notebook": 5, "labserver": 5, "serve": 5, "mcp_server": 5, "export": 6, "cli": 7,
     # Agno's import paths (issue 10): names only, each at the floor of what it re-exports
     "db": 1, "session": 2, "run": 3, "exceptions": 3, "utils": 3,
 }

@@ -1,8 +1,9 @@
 """A loopback OpenAI-compatible server that answers from the registered scripts.
 
 ``POST /v1/chat/completions`` with ``model=<script name>`` (JSON, or SSE with ``stream: true``),
-``GET /v1/models``, and a scripted ``POST /v1/moderations`` (flags a few violent words). It proves the ``openai/<x>`` path over real sockets, in tests and benchmarks, for
-agno_nb and for peer frameworks alike.
+``GET /v1/models``, a scripted ``POST /v1/moderations`` (flags a few violent words) and deterministic
+``POST /v1/embeddings`` (hashed bags of words). It proves the ``openai/<x>`` path over real sockets, in
+tests and benchmarks, for agno_nb and for peer frameworks alike.
 
 It is a small HTTP/1.1 server on asyncio streams rather than a web framework, so that what a benchmark
 measures is the client, not the server: keep-alive, ``TCP_NODELAY`` and a large listen backlog.
@@ -107,6 +108,8 @@ class ScriptedServer:
             return _send_json(writer, 200, data)
         if path.endswith("/moderations") and method == "POST":
             return _send_json(writer, 200, _moderation(json.loads(body or b"{}")))
+        if path.endswith("/embeddings") and method == "POST":
+            return _send_json(writer, 200, _embeddings(json.loads(body or b"{}")))
         if not path.endswith("/chat/completions"):
             return _send_json(writer, 404, {"error": {"message": f"no route {path}", "type": "not_found"}})
         if method != "POST":
@@ -145,6 +148,28 @@ def _moderation(request: dict[str, Any]) -> dict[str, Any]:
         results.append({"flagged": flagged, "categories": categories,
                         "category_scores": {k: (0.97 if v else 0.01) for k, v in categories.items()}})
     return {"id": "modr-scripted", "model": request.get("model") or "omni-moderation-latest", "results": results}
+
+
+def _embeddings(request: dict[str, Any]) -> dict[str, Any]:
+    """Deterministic embeddings: each lower-cased word hashed into one of ``dimensions`` (default 64)
+    buckets, the counts L2-normalised. Texts that share words are close, so retrieval behaves sensibly."""
+    import hashlib
+    import math
+    import re
+
+    inputs = request.get("input") or ""
+    texts = inputs if isinstance(inputs, list) else [inputs]
+    size = int(request.get("dimensions") or 64)
+    data = []
+    for index, text in enumerate(texts):
+        vector = [0.0] * size
+        for word in re.findall(r"\w+", str(text).lower()):
+            vector[int.from_bytes(hashlib.md5(word.encode()).digest()[:4], "big") % size] += 1.0
+        norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+        data.append({"object": "embedding", "index": index, "embedding": [v / norm for v in vector]})
+    words = sum(len(str(t).split()) for t in texts)
+    return {"object": "list", "model": request.get("model") or "text-embedding-3-small", "data": data,
+            "usage": {"prompt_tokens": words, "total_tokens": words}}
 
 
 def _usage(request: dict[str, Any], turn: Turn) -> dict[str, int]:

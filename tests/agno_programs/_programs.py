@@ -510,3 +510,24 @@ def _sprint_planner(messages: Messages, tools: Tools):
 
 
 program("workflow_session_state", {"sprint-planner": _sprint_planner})
+
+
+# ---------------------------------------------------------------------------------------- knowledge
+
+
+def _librarian(messages: Messages, tools: Tools):
+    results = tool_results(messages)
+    if not results:
+        return call("search_knowledge_base", query="paid leave days")
+    found = re.search(r"(\d+) days of paid leave", results[0])
+    return say(f"You get {found.group(1)} days of paid leave a year." if found else "The handbook does not say.")
+
+
+def _searched_before_answering():
+    first, second = requests("librarian")
+    assert "search_knowledge_base" in json.dumps(first[1]), "the search tool was not offered"
+    assert "27 days of paid leave" in json.dumps(second[0]), "the search result did not reach the model"
+
+
+program("knowledge_agentic_rag", {"librarian": _librarian}, stdout=("27 days of paid leave",),
+        check=_searched_before_answering)
