@@ -98,7 +98,9 @@ def measure(peers: bool = True) -> dict:
     server = fault_http().start()
     try:
         stdio = fault_command()
-        makers = {"stdio": lambda: MCPTools(stdio), "http": lambda: MCPTools(url=server.url)}
+        # only the echo tool: the fault server's deliberately malformed tool would be reported at each connect
+        makers = {"stdio": lambda: MCPTools(stdio, include_tools=["echo"]),
+                  "http": lambda: MCPTools(url=server.url, include_tools=["echo"])}
         ours = {name: asyncio.run(_ours(make)) for name, make in makers.items()}
         floor = {"stdio": asyncio.run(_floor(stdio_client(StdioServerParameters(command=sys.executable,
                                                                                   args=[str(FAULT)])))),

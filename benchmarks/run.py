@@ -165,6 +165,20 @@ def print_table(ours: dict[str, float], agno: dict[str, float] | None) -> None:
         print(f"| {label:<56} | {fmt(mine):>10} | {fmt(theirs):>11} | {ratio:>6} | {goal_text:>6} |{status} {path}")
 
 
+def _section(name: str):
+    """A benchmark module of this folder, loaded by its path under its own name (``bench_<name>``):
+    ``tests/``, which the sections put on sys.path, has a package named like ``agno_programs.py``."""
+    import importlib.util
+
+    key = f"bench_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, ROOT / "benchmarks" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module
+        spec.loader.exec_module(module)
+    return sys.modules[key]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="agno_nb benchmarks")
     parser.add_argument("--no-peers", action="store_true", help="measure agno_nb only")
@@ -197,45 +211,37 @@ def main() -> None:
     if args.json:
         print(json.dumps({"agno_nb": ours, "agno": agno}, indent=2))
     if not args.no_storage:
-        import storage
-
+        storage = _section("storage")
         print()
         storage.main()
     if not args.no_notebook_store:
-        import notebook_store
-
+        notebook_store = _section("notebook_store")
         print()
         notebook_store.main(["--no-peers"] if args.no_peers else [])
     if not args.no_serve:
-        import serve
-
+        serve = _section("serve")
         print()
         serve.main(["--no-peers"] if args.no_peers else [])
-    import trace_view
-    import workflows
-
+    trace_view = _section("trace_view")
+    workflows = _section("workflows")
     print()
     trace_view.main()
     print()
     workflows.print_table(workflows.measure(), agno)
     if not args.no_mcp:
-        import mcp_calls  # not "mcp": that name is the SDK's
-
+        mcp_calls = _section("mcp_calls")  # not "mcp": that name is the SDK's
         print()
         mcp_calls.main(peers=not args.no_peers)
     if not args.no_agno_programs:
-        import agno_programs
-
+        agno_programs = _section("agno_programs")
         print()
         agno_programs.main(["--repeats", "1"] + (["--no-peers"] if args.no_peers else []))
     if not args.no_knowledge:
-        import knowledge
-
+        knowledge = _section("knowledge")
         print()
         knowledge.main(["--no-peers"] if args.no_peers else [])
     if args.kill_soak:
-        import kill_soak
-
+        kill_soak = _section("kill_soak")
         print()
         kill_soak.main(["--trials", str(args.kill_soak)])
 
