@@ -62,6 +62,8 @@ class DuckDBStore(Store):
         self._wait_note = self.path + ".wait"
         self._last_used = 0.0
         self._watcher: threading.Thread | None = None
+        #: set in a thread while it reads past the journal (``load_session`` of a session it holds nothing of)
+        self._past_journal = threading.local()
         #: connections opened so far (tests and the benchmark read it)
         self.connects = 0
         # One cache per file, shared by every store object on it in this process: a write through any of
@@ -148,7 +150,8 @@ class DuckDBStore(Store):
         with self._lock:
             con = self._connection()
             try:
-                if self.journal is not None and self.journal.pending:
+                if self.journal is not None and self.journal.pending \
+                        and not getattr(self._past_journal, "on", False):
                     self.journal.apply(con)  # every run saved before is in the file before this reads
                 con.execute("BEGIN TRANSACTION")
                 try:
@@ -173,6 +176,18 @@ class DuckDBStore(Store):
         future = self.journal.commit(write)
         self._cache_saved([(write, _state_json(write))])
         return future
+
+    def load_session(self, session_id: str, history: int = 0, *, new_run_id: str | None = None) -> Any:
+        """A run's first read (see ``Store.load_session``): it waits for the journal only when the journal
+        holds a write of this session or of ``new_run_id``; nothing else can change what it reads."""
+        journal = self.journal
+        if journal is None or journal.touches(session_id, new_run_id):
+            return super().load_session(session_id, history, new_run_id=new_run_id)
+        self._past_journal.on = True
+        try:
+            return super().load_session(session_id, history, new_run_id=new_run_id)
+        finally:
+            self._past_journal.on = False
 
     def flush_journal(self) -> None:
         """Apply the journal to the file now (the journal's thread does it on its own)."""

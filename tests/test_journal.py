@@ -1,0 +1,102 @@
+"""The DuckDB run journal (``agno_nb.storage.journal``): a finished run is on disk when ``run()`` returns,
+reads see every write, a run's session read waits only for its own session's writes, and the runs of a
+process that died before they reached the file are applied by whoever opens it next."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from agno_nb import Agent, ScriptedModel
+from agno_nb.models.scripts import text
+from agno_nb.storage import journal as journal_module
+from agno_nb.storage.duckdb import DuckDBStore
+
+ROOT = str(Path(__file__).resolve().parents[1])
+
+
+@pytest.fixture
+def held(monkeypatch):
+    """The applier waits far longer than a test: what is applied, a read applied."""
+    monkeypatch.setattr(journal_module, "BATCH_DELAY", 3600.0)
+
+
+def _agent(store: DuckDBStore) -> Agent:
+    return Agent(name="j", model=ScriptedModel([text("ok")], cycle=True), db=store)
+
+
+def test_a_finished_run_is_in_the_synced_journal_before_the_file(tmp_path, held):
+    store = DuckDBStore(tmp_path / "j.duckdb")
+    try:
+        out = _agent(store).run("hello", session_id="a")
+        journal = store.journal
+        assert journal.pending and journal.touches("a") and journal.touches(out.run_id)
+        assert out.run_id.encode() in Path(journal.path).read_bytes()
+        assert store.get_run(out.run_id).status == "completed"  # any other read applies it first
+        assert not journal.pending and not journal.touches("a")
+        assert Path(journal.path).stat().st_size == 0  # applied: the file starts afresh
+    finally:
+        store.close()
+    assert not Path(journal.path).exists()
+
+
+def test_a_session_read_waits_for_its_own_sessions_writes_only(tmp_path, held):
+    store = DuckDBStore(tmp_path / "j.duckdb")
+    try:
+        agent = _agent(store)
+        first = agent.run("one", session_id="a")
+        store.session_cache.clear()  # read from the file, as another store object of this process would
+        session, _ = store.load_session("b", 3)
+        assert session is None and store.journal.touches("a")  # b's read did not apply a's run
+        session, runs = store.load_session("a", 3)
+        assert session.run_count == 1 and [r.run_id for r in runs] == [first.run_id]
+        assert not store.journal.pending
+        second = agent.run("two", session_id="b")
+        with pytest.raises(Exception, match="already used"):  # a chosen run id is checked past the journal
+            store.load_session("c", 0, new_run_id=second.run_id)
+    finally:
+        store.close()
+
+
+_DIES_AFTER_RUNS = """
+import os, sys
+sys.path.insert(0, {root!r})
+from agno_nb import Agent, ScriptedModel
+from agno_nb.models.scripts import text
+from agno_nb.storage import journal
+from agno_nb.storage.duckdb import DuckDBStore
+
+journal.BATCH_DELAY = 3600.0  # nothing reaches the file: only the journal has these runs
+store = DuckDBStore(sys.argv[1])
+agent = Agent(name="j", model=ScriptedModel([text("ok")], cycle=True), db=store)
+ids = [agent.run(f"q{{i}}", session_id="s").run_id for i in range(5)]
+print(" ".join(ids), flush=True)
+os._exit(0)  # as kill -9 would: no atexit, no flush
+"""
+
+
+def test_runs_of_a_process_that_died_are_applied_by_the_next_opener(tmp_path):
+    path = str(tmp_path / "j.duckdb")
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(_DIES_AFTER_RUNS.format(root=ROOT)), path],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    ids = result.stdout.split()
+    leftovers = [p for p in os.listdir(tmp_path) if ".journal-" in p]
+    assert len(ids) == 5 and len(leftovers) == 1
+    store = DuckDBStore(path)
+    try:
+        assert [store.get_run(i).status for i in ids] == ["completed"] * 5
+        assert store.get_session("s").run_count == 5
+        assert not [p for p in os.listdir(tmp_path) if ".journal-" in p]
+    finally:
+        store.close()
+    again = DuckDBStore(path)  # opened again: nothing applied twice
+    try:
+        assert again.get_session("s").run_count == 5
+    finally:
+        again.close()
