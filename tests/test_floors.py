@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "agno_nb"
 
 # floor of each top-level module or subpackage of agno_nb; a module may import its own floor and below
 FLOORS = {
-    "errors": 0, "run_events": 0, "run_output": 0, "run_context": 0, "_sync": 0, "observe": 0, "jsonsafe": 0,
+    "errors": 0, "fresh_ids": 0, "run_events": 0, "run_output": 0, "run_context": 0, "_sync": 0, "observe": 0, "jsonsafe": 0,
     "redact": 0,
     "models": 1, "tools": 1, "storage": 1, "media": 1,
     "memory": 2, "background": 2,

@@ -100,3 +100,34 @@ def test_runs_of_a_process_that_died_are_applied_by_the_next_opener(tmp_path):
         assert again.get_session("s").run_count == 5
     finally:
         again.close()
+
+
+def test_saves_are_synced_off_the_callers_thread_and_share_syncs(tmp_path, held, monkeypatch):
+    import threading
+
+    from agno_nb.storage.records import RunRecord
+    from agno_nb.storage.run_writes import RunWrite
+
+    store = DuckDBStore(tmp_path / "j.duckdb")
+    gate, syncs, real_sync = threading.Event(), [], os.fdatasync
+
+    def slow_sync(fd):  # the disk is slow: the first sync waits until the test lets it go
+        syncs.append(threading.current_thread().name)
+        gate.wait(30)
+        real_sync(fd)
+
+    monkeypatch.setattr(journal_module.os, "fdatasync", slow_sync)
+    try:
+        first = store.commit(RunWrite(RunRecord("r0", "s0", status="completed")))
+        while not syncs:  # the sync thread took the first save and is inside its sync
+            threading.Event().wait(0.01)
+        futures = [store.commit(RunWrite(RunRecord(f"r{i}", f"s{i}", status="completed"))) for i in range(1, 6)]
+        assert not first.done() and not any(f.done() for f in futures)  # commit() returned at once
+        gate.set()
+        for future in [first, *futures]:
+            future.result(30)
+        assert syncs == ["agno_nb-journal-sync"] * 2  # the five that queued meanwhile: one sync
+        assert [store.get_run(f"r{i}").status for i in range(6)] == ["completed"] * 6
+    finally:
+        gate.set()
+        store.close()

@@ -12,6 +12,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from .. import fresh_ids
 from ..jsonsafe import dumps
 from ..run_events import RunOutput, RunStatus
 from ..memory.history import history_messages
@@ -36,8 +37,13 @@ async def load_session(agent: "Agent", plan: "RunPlan", store: "Store") -> tuple
     """Merge the stored session into the plan; return (history messages, extra system sections)."""
     ctx = plan.ctx
     history_runs = agent.num_history_runs if agent.add_history_to_context and ctx.session_id else 0
-    session, runs = await asyncio.to_thread(store.load_session, ctx.session_id, history_runs,
-                                            new_run_id=plan.chosen_run_id)
+    # Ids minted here a moment ago (a served request's new session) cannot be in the store: no read.
+    chosen = None if fresh_ids.take(plan.chosen_run_id) else plan.chosen_run_id
+    if fresh_ids.take(ctx.session_id) and chosen is None:
+        session, runs = None, []
+    else:
+        session, runs = await asyncio.to_thread(store.load_session, ctx.session_id, history_runs,
+                                                new_run_id=chosen)
     check_session_access(session, ctx.user_id, ctx.session_id)
     plan.session = session
     if not plan.nested:

@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable
 
-from ..run_events import new_run_id
-from .ids import fast_id
+from .. import fresh_ids
 from .errors import HTTPError, http_error_for
 from .sse import MEDIA_TYPE, SSE_HEADERS, encode_frame
 
@@ -95,10 +94,10 @@ async def start_run(
     user_id = principal.acting_user(params.user_id)
     if params.session_id is not None:
         await check_session(state, component, params.session_id, user_id)
-    run_id = fast_id()
+    run_id = fresh_ids.mint()  # minted here: the run's first read knows it is unused (see fresh_ids)
     # Always explicit: a run without one would share the instance's current session (Agno's semantics);
     # known now, so a background run's 202 can name it.
-    session_id = params.session_id or new_run_id()
+    session_id = params.session_id or fresh_ids.mint()
     live = runs.register(run_id, component, user_id, session_id, retain=params.stream or params.background)
     try:
         work = component.start(

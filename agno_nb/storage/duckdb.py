@@ -174,7 +174,9 @@ class DuckDBStore(Store):
         if self.journal is None:
             return super().commit(write)
         future = self.journal.commit(write)
-        self._cache_saved([(write, _state_json(write))])
+        state = _state_json(write)
+        # the cache says what the file will say: only once the write is durable
+        future.add_done_callback(lambda done: done.exception() is None and self._cache_saved([(write, state)]))
         return future
 
     def load_session(self, session_id: str, history: int = 0, *, new_run_id: str | None = None) -> Any:
