@@ -131,3 +131,32 @@ def test_saves_are_synced_off_the_callers_thread_and_share_syncs(tmp_path, held,
     finally:
         gate.set()
         store.close()
+
+
+def test_stop_ends_both_threads_even_while_a_batch_is_gathering(tmp_path, monkeypatch):
+    """At exit the journal stops its threads; a stop that arrives while the applier waits for the rest of a
+    burst must still end it (the applier's wake-up is cleared after that wait)."""
+    import threading
+    import time as real_time
+
+    gathering = threading.Event()
+
+    class Clock:  # the journal's time module, with a sleep that says when the applier is in it
+        @staticmethod
+        def sleep(seconds):
+            gathering.set()
+            real_time.sleep(seconds)
+
+    monkeypatch.setattr(journal_module, "BATCH_DELAY", 0.3)
+    monkeypatch.setattr(journal_module, "time", Clock)
+    store = DuckDBStore(tmp_path / "j.duckdb")
+    try:
+        _agent(store).run("hello", session_id="a")
+        assert gathering.wait(10)  # the applier is gathering its batch
+        journal = store.journal
+        threads = [journal._syncer, journal._thread]
+        journal.stop()
+        assert all(thread is not None and not thread.is_alive() for thread in threads)
+        assert store.get_session("a").run_count == 1
+    finally:
+        store.close()

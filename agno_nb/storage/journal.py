@@ -97,14 +97,15 @@ class RunJournal:
 
     def _sync_loop(self) -> None:
         while True:
+            # (checked before each wait: a stop() whose wake-up was cleared below is still seen here)
+            if self._stopping and not self._queue:
+                return
             self._sync_wake.wait(30.0)
             self._sync_wake.clear()
             with self._append_lock:
                 batch, self._queue = self._queue, []
                 self._unsynced += len(batch)
             if not batch:
-                if self._stopping:
-                    return
                 continue
             try:
                 if self._fd is None:
@@ -185,7 +186,8 @@ class RunJournal:
             self._thread.start()
 
     def _loop(self) -> None:
-        while self._wake.wait(30.0) and not self._stopping:
+        # (_stopping is checked before each wait: a stop() whose wake-up was cleared below is still seen)
+        while not self._stopping and self._wake.wait(30.0):
             time.sleep(BATCH_DELAY)  # let the burst's other writes join this batch
             self._wake.clear()
             try:
