@@ -45,7 +45,7 @@ __all__ = ["RunJournal"]
 _log = logging.getLogger("agno_nb")
 _SUFFIX = ".journal-"
 #: seconds the applier waits after a write before applying, so that a burst of runs is one transaction
-BATCH_DELAY = 0.1
+BATCH_DELAY = 0.02
 
 
 class RunJournal:
