@@ -9,7 +9,6 @@ taking it forgets it, so a second run of that session reads as usual.
 
 from __future__ import annotations
 
-import random
 import threading
 import uuid
 
@@ -21,8 +20,11 @@ _lock = threading.Lock()
 
 
 def mint() -> str:
-    """A new version-4 UUID, remembered as fresh until ``take`` or until 10,000 newer ones were minted."""
-    value = str(uuid.UUID(int=random.getrandbits(128), version=4))
+    """A new version-4 UUID, remembered as fresh until ``take`` or until 10,000 newer ones were minted.
+
+    From the OS's randomness (``uuid4``), never the ``random`` module: a test framework that seeds
+    ``random`` (hypothesis does) or a forked worker would otherwise mint the same ids again."""
+    value = str(uuid.uuid4())
     with _lock:
         _fresh[value] = None
         if len(_fresh) > _LIMIT:
