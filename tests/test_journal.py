@@ -160,3 +160,26 @@ def test_stop_ends_both_threads_even_while_a_batch_is_gathering(tmp_path, monkey
         assert store.get_session("a").run_count == 1
     finally:
         store.close()
+
+
+def test_a_save_the_database_refuses_is_set_aside_and_the_others_go_in(tmp_path, held):
+    """One bad write (here: a run id that is already stored) must not hold back the batch it is in, nor
+    every read after it: it goes to ``<database>.rejected`` and the rest is applied."""
+    from agno_nb.storage.records import RunRecord
+    from agno_nb.storage.run_writes import RunWrite
+
+    store = DuckDBStore(tmp_path / "j.duckdb")
+    try:
+        store.commit(RunWrite(RunRecord("taken", "s1", status="completed"))).result(30)
+        store.flush_journal()
+        futures = [store.commit(RunWrite(RunRecord(run_id, "s2", status="completed")))
+                   for run_id in ("before", "taken", "after")]
+        for future in futures:
+            future.result(30)
+        assert [store.get_run(i) is not None for i in ("before", "after")] == [True, True]  # the read applied
+        assert store.get_run("taken").session_id == "s1"
+        rejected = Path(store.path + ".rejected").read_text().splitlines()
+        assert len(rejected) == 1 and '"run_id": "taken"' in rejected[0] and "Duplicate key" in rejected[0]
+        assert not store.journal.pending
+    finally:
+        store.close()

@@ -151,7 +151,10 @@ class RunJournal:
             if not batch:
                 return
             try:
-                self._apply(con, self.name, batch)
+                try:
+                    self._apply(con, self.name, batch)
+                except _constraint_errors():
+                    self._apply_one_by_one(con, self.name, batch)
             except BaseException:
                 with self._append_lock:  # keep them: the next read or flush tries again
                     self._pending[:0] = batch
@@ -164,6 +167,23 @@ class RunJournal:
                 self._keys = +self._keys  # drop the zeros
                 if self._fd is not None and not (self._pending or self._queue or self._unsynced):
                     os.ftruncate(self._fd, 0)  # everything is in the database: start the file afresh
+
+    def _apply_one_by_one(self, con: Any, name: str, batch: list[tuple[int, RunWrite]]) -> None:
+        """A batch the database refused (a constraint): apply its writes one at a time, so one bad write
+        cannot hold back the others (nor every read after them). A write refused on its own is set aside
+        in ``<database>.rejected`` (one JSON line each, for a person to look at) and logged."""
+        for seq, write in batch:
+            try:
+                self._apply(con, name, [(seq, write)])
+            except _constraint_errors() as exc:
+                _log.error("agno_nb: %s: the database refused the save of run %s (%s); it is kept in %s",
+                           self.store.path, write.run.run_id, exc, self.store.path + ".rejected")
+                with open(self.store.path + ".rejected", "a", encoding="utf-8") as sink:
+                    sink.write(dumps({"error": str(exc), "write": write.to_payload()}) + "\n")
+                con.execute("BEGIN TRANSACTION")  # it is dealt with: never applied again
+                con.execute("INSERT INTO journal_applied VALUES (?, ?) ON CONFLICT (journal) DO UPDATE SET "
+                            "seq = excluded.seq", [name, seq])
+                con.execute("COMMIT")
 
     def _apply(self, con: Any, name: str, batch: list[tuple[int, RunWrite]]) -> None:
         con.execute("BEGIN TRANSACTION")
@@ -229,13 +249,22 @@ class RunJournal:
                 continue
             entries = _read(path)
             if entries:
-                self._apply(con, name, entries)
+                try:
+                    self._apply(con, name, entries)
+                except _constraint_errors():
+                    self._apply_one_by_one(con, name, entries)
                 applied += len(entries)
             try:
                 os.remove(path)
             except OSError:
                 pass
         return applied
+
+
+def _constraint_errors() -> tuple[type[BaseException], ...]:
+    import duckdb
+
+    return (duckdb.ConstraintException,)
 
 
 def _keys(write: RunWrite) -> list[str]:
