@@ -179,6 +179,7 @@ def main() -> None:
     parser.add_argument("--no-notebook-store", action="store_true",
                         help="skip the notebook default store table (10,000 runs; Agno with SqliteDb)")
     parser.add_argument("--no-knowledge", action="store_true", help="skip the knowledge table (~15 minutes)")
+    parser.add_argument("--no-local", action="store_true", help="skip the local model table (llama.cpp, ~40 s)")
     args = parser.parse_args()
 
     server, base_url = start_server()
@@ -231,6 +232,11 @@ def main() -> None:
 
         print()
         knowledge.main(["--no-peers"] if args.no_peers else [])
+    if not args.no_local:
+        import local_model
+
+        print()
+        local_model.main([])
 
 
 if __name__ == "__main__":
