@@ -146,19 +146,34 @@ def stop_all() -> None:
 
 
 def _start(gguf: Path, port: int | None, threads: int, ctx: int, start_timeout: float) -> LocalServer:
-    global _atexit_registered
     import importlib.util
 
     if importlib.util.find_spec("xllamacpp") is None:
         raise MissingLocalPackageError(
             "local/... models run on llama.cpp through the 'xllamacpp' package, which is not installed: "
             "pip install 'agno_nb[local]'.")
-    if port is None:
-        port = _free_port()
-    elif not _port_free(port):
-        raise ConfigurationError(
-            f"port {port} on 127.0.0.1 is in use by another program; pass another port=..., or leave port "
-            f"unset and agno_nb picks a free one.")
+    if port is not None:
+        if not _port_free(port):
+            raise ConfigurationError(
+                f"port {port} on 127.0.0.1 is in use by another program; pass another port=..., or leave "
+                f"port unset and agno_nb picks a free one.")
+        return _spawn(gguf, port, threads, ctx, start_timeout)
+    attempts = 0
+    while True:
+        try:
+            return _spawn(gguf, _free_port(), threads, ctx, start_timeout)
+        except _PortTaken:  # another program took the free port before llama.cpp bound it: pick again
+            attempts += 1
+            if attempts == 3:
+                raise
+
+
+class _PortTaken(LocalServerError):
+    """llama.cpp could not bind the port it was given."""
+
+
+def _spawn(gguf: Path, port: int, threads: int, ctx: int, start_timeout: float) -> LocalServer:
+    global _atexit_registered
     env = dict(os.environ)
     # passive OpenMP threads sleep instead of spinning between tokens (see the module docstring)
     env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -187,9 +202,10 @@ def _wait_ready(server: LocalServer, timeout: float) -> None:
     while True:
         if not server.alive():
             code = server.process.returncode
-            raise LocalServerError(
+            tail = server.log_tail()
+            raise (_PortTaken if "couldn't bind" in tail else LocalServerError)(
                 f"the llama.cpp server for {server.gguf} exited (code {code}) before it was ready. "
-                f"Its log ends with:\n{server.log_tail()}", model=f"local/{server.gguf.name}")
+                f"Its log ends with:\n{tail}", model=f"local/{server.gguf.name}")
         try:
             with opener.open(url, timeout=2) as response:
                 if response.status == 200:
