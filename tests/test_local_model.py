@@ -108,6 +108,18 @@ def test_a_server_that_dies_during_a_run_is_restarted_by_the_retry():
     assert any(type(e).__name__ == "ModelRequestFailed" for e in rest)
 
 
+def test_a_configured_http_proxy_is_not_used_for_the_local_server(monkeypatch):
+    with socket.socket() as dead:  # a proxy address where nothing listens
+        dead.bind(("127.0.0.1", 0))
+        proxy = f"http://127.0.0.1:{dead.getsockname()[1]}"
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.setenv("no_proxy", "example.internal")
+    out = Agent(model=small(max_retries=0)).run("Hi")
+    assert out.status == "completed", out.status_reason
+    assert os.environ["no_proxy"] == "example.internal,127.0.0.1"  # what was there is kept
+
+
 def test_servers_stop_when_the_interpreter_exits(tmp_path):
     script = ("from agno_nb import Agent\n"
               "from agno_nb.models.local import running_servers\n"

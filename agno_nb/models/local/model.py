@@ -9,6 +9,7 @@ that never runs the local agent never loads the model.
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 from ...errors import ConfigurationError
@@ -84,6 +85,7 @@ class LocalModel(OpenAICompatModel):
         if server is None or not server.alive():
             server = await asyncio.to_thread(ensure_server, self.gguf, port=self.port, threads=self.threads,
                                              ctx=self.ctx, start_timeout=self.start_timeout)
+        _no_proxy_for_loopback()
         self.server = server
         self.api_base = server.base_url
         self._url = self.api_base + "/chat/completions"
@@ -95,3 +97,20 @@ class LocalModel(OpenAICompatModel):
         response = super()._response(content, calls, reasoning, usage, finish_reason)
         response.cost = 0.0 if usage else None  # runs on your machine: no per-token price
         return response
+
+
+def _no_proxy_for_loopback() -> None:
+    """Keep requests to our own server off any HTTP proxy.
+
+    The direct transport honours the proxy variables (``trust_env``), as users behind a corporate proxy
+    need for cloud providers; but Python's proxy rules bypass only what ``no_proxy`` lists, so with
+    ``HTTP_PROXY`` set a request to 127.0.0.1 would go to the proxy and fail. aiohttp reads the
+    environment on each request, so adding the loopback address to ``no_proxy`` is enough.
+    """
+    if not any(os.environ.get(name) for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy",
+                                                  "ALL_PROXY", "all_proxy")):
+        return
+    for name in ("no_proxy", "NO_PROXY"):
+        hosts = [h.strip() for h in os.environ.get(name, "").split(",") if h.strip()]
+        if "127.0.0.1" not in hosts:
+            os.environ[name] = ",".join([*hosts, "127.0.0.1"])
