@@ -53,7 +53,8 @@ def measure(threads: int, runs: int, tokens: int) -> dict[str, float]:
     stop_all()
     return {"threads": threads, "load_s": load, "first_call_s": first_call,
             "ttft_ms": statistics.median(ttfts) * 1000, "tokens_per_s": statistics.median(rates),
-            "prompt_tokens_per_s": native["prompt_per_second"], "native_tokens_per_s": native["predicted_per_second"],
+            "prompt_tokens_per_s": native["prompt_per_second"],
+            "native_tokens_per_s": native["predicted_per_second"],
             "output_tokens": tokens}
 
 
@@ -70,7 +71,8 @@ def _streamed(agent):
 def _native_timings(base_url: str, tokens: int) -> dict[str, float]:
     body = json.dumps({"messages": [{"role": "user", "content": PROMPT}], "max_tokens": tokens,
                        "temperature": 0, "ignore_eos": True, "cache_prompt": False}).encode()
-    request = urllib.request.Request(base_url + "/chat/completions", body, {"Content-Type": "application/json"})
+    request = urllib.request.Request(base_url + "/chat/completions", body,
+                                     {"Content-Type": "application/json"})
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with opener.open(request, timeout=120) as response:
         return json.loads(response.read())["timings"]
@@ -80,13 +82,14 @@ def print_table(rows: list[dict[str, float]]) -> None:
     """The figures as a markdown table."""
     print(f"local/smollm2 (SmolLM2-135M-Instruct Q4_1, llama.cpp via xllamacpp), {os.cpu_count()} cores, "
           f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'PASSIVE (set by agno_nb)')}; medians\n")
-    print("| threads | server load | first call (load + 128 tokens) | time to first token | tokens/s (streamed, "
-          "end to end) | llama.cpp prompt tok/s | llama.cpp generation tok/s |")
+    print("| threads | server load | first call (load + one run) | time to first token | "
+          "tokens/s (streamed, end to end) | llama.cpp prompt tok/s | llama.cpp generation tok/s |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(f"| {r['threads']} | {r['load_s']:.2f} s | {r['first_call_s']:.2f} s | {r['ttft_ms']:.0f} ms | "
               f"{r['tokens_per_s']:.1f} | {r['prompt_tokens_per_s']:.0f} | {r['native_tokens_per_s']:.1f} |")
-    print(f"\n({rows[0]['output_tokens']:.0f} generated tokens per run; prompt ~40 tokens with the chat template)")
+    print(f"\n({rows[0]['output_tokens']:.0f} generated tokens per run; "
+          f"prompt ~40 tokens with the chat template)")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -212,11 +212,14 @@ def lookup(word: str) -> str:
     return f"{word}: found"
 
 
+NAMELESS = "malformed tool call: it names no tool"
+
+
 @pytest.mark.parametrize("calls, expected", [
-    ([{"id": "c1", "type": "function", "function": {"arguments": "{}"}}], "malformed tool call: it names no tool"),
-    ([{"id": "c1"}], "malformed tool call: it names no tool"),
-    (["lookup"], "malformed tool call: it names no tool"),
-    ([{"id": "c1", "function": {"name": "lookup", "arguments": {"word": "cat"}}}], None),  # an object: accepted
+    ([{"id": "c1", "type": "function", "function": {"arguments": "{}"}}], NAMELESS),
+    ([{"id": "c1"}], NAMELESS),
+    (["lookup"], NAMELESS),
+    ([{"id": "c1", "function": {"name": "lookup", "arguments": {"word": "cat"}}}], None),  # an object: fine
     ([{"id": "c1", "function": {"name": "look_up", "arguments": "{}"}}], "there is no tool named 'look_up'"),
     ([{"id": "c1", "function": {"name": "lookup", "arguments": "{word: cat"}}], "not valid JSON"),
 ])
@@ -239,7 +242,8 @@ def test_a_malformed_streamed_tool_call_is_a_trace_event_too(server):
 
     broken = fs.stream_events(_tool_chunk({"index": 0, "id": "c1", "function": {"arguments": '{"word"'}}),
                               _tool_chunk({"index": 0, "function": {"arguments": ': "cat"}'}}),
-                              _tool_chunk("not an object"), fs._chunk(None, "tool_calls"), b"data: [DONE]\n\n")
+                              _tool_chunk("not an object"), fs._chunk(None, "tool_calls"),
+                              b"data: [DONE]\n\n")
     m = model(server, "malformed-stream", broken, fs.ok("done"))
     events = list(Agent(model=m, tools=[lookup]).run("question", stream=True))
     assert events[-1].status == "completed" and events[-1].content == "done"

@@ -175,14 +175,15 @@ def test_tools_with_a_small_model_end_cleanly_whatever_it_does():
 
 def test_a_missing_file_is_named_with_what_to_write_instead(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(ConfigurationError, match=r"local/models/nope\.gguf: no file at .*nope\.gguf.*'local/smollm2'"):
+    expected = r"local/models/nope\.gguf: no file at .*nope\.gguf.*'local/smollm2'"
+    with pytest.raises(ConfigurationError, match=expected):
         Agent(model="local/models/nope.gguf")  # at definition, not at the first run
 
 
 def test_a_file_that_is_not_gguf_is_refused(tmp_path):
     fake = tmp_path / "model.gguf"
     fake.write_bytes(b"PK\x03\x04 a zip, not a model")
-    with pytest.raises(ConfigurationError, match=r"is not a GGUF model file \(it starts with b'PK\\x03\\x04'"):
+    with pytest.raises(ConfigurationError, match=r"not a GGUF model file \(it starts with b'PK\\x03\\x04'"):
         get_model(f"local/{fake}")
     with pytest.raises(ConfigurationError, match="is a directory"):
         get_model(f"local/{tmp_path}")
@@ -199,7 +200,8 @@ def test_a_model_that_fails_to_load_reports_llama_cpp_s_own_words(tmp_path):
     broken.write_bytes(SMOLLM2.read_bytes()[:4096])  # a GGUF header, cut short
     out = Agent(model=get_model(f"local/{broken}", max_retries=0)).run("Hi")
     assert out.status == "error"
-    assert "exited (code " in out.status_reason and "before it was ready" in out.status_reason, out.status_reason
+    reason = out.status_reason
+    assert "exited (code " in reason and "before it was ready" in reason, reason
     assert "failed to load model" in out.status_reason, out.status_reason  # the tail of its log
     assert all(s.gguf != broken.resolve() for s in running_servers())
 
@@ -212,7 +214,7 @@ def test_a_port_in_use_is_a_clear_error():
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        with pytest.raises(ConfigurationError, match=f"port {port} on 127.0.0.1 is in use by another program"):
+        with pytest.raises(ConfigurationError, match=f"port {port} on 127.0.0.1 is in use by another"):
             ensure_server(SMOLLM2, port=port)
         out = Agent(model=small(port=port, max_retries=0)).run("Hi")
         assert out.status == "error" and f"port {port} on 127.0.0.1 is in use" in out.status_reason

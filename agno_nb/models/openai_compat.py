@@ -226,7 +226,7 @@ class OpenAICompatModel(Model):
                     parts.append(delta["content"])
                     yield delta["content"]
                 for call in delta.get("tool_calls") or ():
-                    # a malformed piece (no function, arguments as an object) is kept, not fatal: see _tool_call
+                    # a malformed piece (no function, arguments as an object) is kept: see _tool_call
                     whole = _tool_call(call, 0)
                     index = call.get("index", 0) if isinstance(call, dict) else len(calls)
                     slot = calls.setdefault(index if isinstance(index, int) else len(calls), ["", "", ""])

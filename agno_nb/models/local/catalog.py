@@ -28,7 +28,7 @@ GGUF_MAGIC = b"GGUF"
 
 
 class MissingLocalPackageError(ConfigurationError, ImportError):
-    """A package ``local/...`` models need is not installed; the message names the command that installs it."""
+    """A package ``local/...`` models need is not installed; the message names the command to install it."""
 
 
 def resolve_gguf(name: str) -> Path:
@@ -62,7 +62,8 @@ def check_gguf(path: Path, model_id: str) -> Path:
         raise ConfigurationError(f"{model_id}: cannot read {path}: {exc.strerror or exc}.") from None
     if head != GGUF_MAGIC:
         raise ConfigurationError(
-            f"{model_id}: {path} is not a GGUF model file (it starts with {head!r}, a GGUF file with b'GGUF'). "
+            f"{model_id}: {path} is not a GGUF model file (it starts with {head!r}, a GGUF file with "
+            f"b'GGUF'). "
             f"llama.cpp needs GGUF; convert other formats with llama.cpp's convert_hf_to_gguf.py.")
     return path.resolve()
 
@@ -80,5 +81,5 @@ def _bundled(alias: str) -> Path:
             return check_gguf(path, f"local/{alias}")
     raise MissingLocalPackageError(
         f"local/{alias} is {filename}, shipped by the {package.replace('_', '-')!r} package, which is not "
-        f"installed{' (or lacks the file)' if locations else ''}: {install} (bash scripts/setup.sh local does "
-        f"both this and pip install 'agno_nb[local]').")
+        f"installed{' (or lacks the file)' if locations else ''}: {install} (bash scripts/setup.sh local "
+        f"does both this and pip install 'agno_nb[local]').")

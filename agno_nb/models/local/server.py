@@ -180,7 +180,8 @@ def _spawn(gguf: Path, port: int, threads: int, ctx: int, start_timeout: float) 
     log = tempfile.NamedTemporaryFile(prefix="agno_nb-llama-", suffix=".log", delete=False)
     process = subprocess.Popen([sys.executable, str(_CHILD), str(gguf), str(port), str(threads), str(ctx)],
                                stdin=subprocess.PIPE, stdout=log, stderr=log, env=env,
-                               start_new_session=True)  # Ctrl-C in the notebook interrupts the cell, not the model
+                               # Ctrl-C in the notebook interrupts the cell, not the model
+                               start_new_session=True)
     log.close()
     if not _atexit_registered:
         atexit.register(stop_all)
