@@ -120,19 +120,26 @@ def test_a_configured_http_proxy_is_not_used_for_the_local_server(monkeypatch):
     assert os.environ["no_proxy"] == "example.internal,127.0.0.1"  # what was there is kept
 
 
-def test_servers_stop_when_the_interpreter_exits(tmp_path):
-    script = ("from agno_nb import Agent\n"
+@pytest.mark.parametrize("ending", ["exit", "SIGKILL"])
+def test_servers_stop_when_the_interpreter_ends(tmp_path, ending):
+    """At exit the atexit hook stops them; a SIGKILLed parent runs no hook, and the server still goes
+    (its stdin closes), taking its log file with it."""
+    script = ("import os, signal\n"
+              "from agno_nb import Agent\n"
               "from agno_nb.models.local import running_servers\n"
               "Agent(model='local/smollm2').run('Hi')\n"
-              "print(running_servers()[0].pid, flush=True)\n")
+              "server = running_servers()[0]\n"
+              "print(server.pid, server.log_path, flush=True)\n"
+              f"if {ending == 'SIGKILL'}: os.kill(os.getpid(), signal.SIGKILL)\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
                           cwd=tmp_path)
-    assert done.returncode == 0, done.stderr[-2000:]
-    pid = int(done.stdout.split()[-1])
+    assert done.returncode == (-signal.SIGKILL if ending == "SIGKILL" else 0), done.stderr[-2000:]
+    pid, log = done.stdout.split()[-2:]
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and _exists(pid):
+    while time.monotonic() < deadline and (_exists(int(pid)) or Path(log).exists()):
         time.sleep(0.05)
-    assert not _exists(pid), f"the llama.cpp server {pid} outlived its interpreter"
+    assert not _exists(int(pid)), f"the llama.cpp server {pid} outlived its interpreter"
+    assert not Path(log).exists()
 
 
 def _exists(pid: int) -> bool:

@@ -1,4 +1,4 @@
-"""The llama.cpp server process: ``python _child.py MODEL PORT THREADS CTX``, run by ``server.py``.
+"""The llama.cpp server process: ``python _child.py MODEL PORT THREADS CTX LOG``, run by ``server.py``.
 
 A separate process rather than xllamacpp's server in the caller's own process: the user's kernel keeps
 its memory and threads, a crash in llama.cpp cannot take the notebook down, and stopping the model is
@@ -6,7 +6,8 @@ killing one PID we started. It is run by file path and imports only xllamacpp (n
 starts in the ~0.1 s xllamacpp's import takes.
 
 It exits when its standard input closes: the parent holds the other end, so if the parent dies
-without running its exit hooks (SIGKILL, a kernel crash) the server goes with it, not left orphaned.
+without running its exit hooks (SIGKILL, a kernel crash) the server goes with it, not left orphaned,
+and removes its log file (LOG, where its stderr goes) on the way out.
 """
 
 import os
@@ -15,7 +16,7 @@ import threading
 
 
 def main() -> None:
-    model, port, threads, ctx = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    model, port, threads, ctx, log = sys.argv[1], *map(int, sys.argv[2:5]), sys.argv[5]
     import xllamacpp as xlc
 
     params = xlc.CommonParams()
@@ -43,6 +44,10 @@ def main() -> None:
 
     threading.Thread(target=watch_parent, daemon=True).start()
     done.wait()
+    try:
+        os.unlink(log)  # a failed start keeps its log: the parent quotes it in the error, then removes it
+    except OSError:
+        pass
     os._exit(0)  # skip llama.cpp's slow teardown: the OS frees the model's memory at once
 
 

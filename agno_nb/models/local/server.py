@@ -178,7 +178,8 @@ def _spawn(gguf: Path, port: int, threads: int, ctx: int, start_timeout: float) 
     # passive OpenMP threads sleep instead of spinning between tokens (see the module docstring)
     env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     log = tempfile.NamedTemporaryFile(prefix="agno_nb-llama-", suffix=".log", delete=False)
-    process = subprocess.Popen([sys.executable, str(_CHILD), str(gguf), str(port), str(threads), str(ctx)],
+    command = [sys.executable, str(_CHILD), str(gguf), str(port), str(threads), str(ctx), log.name]
+    process = subprocess.Popen(command,
                                stdin=subprocess.PIPE, stdout=log, stderr=log, env=env,
                                # Ctrl-C in the notebook interrupts the cell, not the model
                                start_new_session=True)
