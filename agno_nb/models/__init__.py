@@ -2,6 +2,7 @@
 
 - ``OpenAICompatModel`` (``direct``): OpenAI-format endpoints over pooled aiohttp; the fast path.
 - ``LiteLLMModel`` (``litellm``): every other provider LiteLLM supports, and ``scripted/<name>``.
+- ``LocalModel`` (``direct``, ``local/smollm2`` or ``local/path/to/model.gguf``): llama.cpp on 127.0.0.1.
 - ``ScriptedModel`` (``in-process``): deterministic scripts for tests, examples and benchmarks.
 
 ``get_model`` turns a model id into the right one. Ids are LiteLLM's ``provider/model``; Agno's
@@ -62,6 +63,13 @@ def get_model(model: "str | Model | None" = None, *, transport: str | None = Non
 
     if transport not in (None, "direct", "litellm"):
         raise ConfigurationError(f"transport must be 'direct' or 'litellm', got {transport!r}.")
+    if provider == "local":  # llama.cpp on loopback, spoken to over the direct transport
+        if transport == "litellm":
+            raise ConfigurationError(f"{model_id!r} runs on agno_nb's own llama.cpp server over the direct "
+                                     f"transport; transport='litellm' is not available for it.")
+        from .local import LocalModel
+
+        return LocalModel(model_id, **options)
     if transport == "direct" or (transport is None and provider in PROVIDERS):
         from .openai_compat import OpenAICompatModel
 

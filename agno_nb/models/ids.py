@@ -49,6 +49,11 @@ def check_model_id(model_id: str) -> str:
 
     normalized = normalize_model_id(model_id)
     provider, _, name = normalized.partition("/")
+    if name and provider == "local":  # a file on this machine: say now if it is missing or not a GGUF
+        from .local.catalog import resolve_gguf
+
+        resolve_gguf(name)
+        return normalized
     if name and (provider in COMMON_PROVIDERS or provider in _cost_map_providers()):
         return normalized
     if not name:

@@ -181,13 +181,11 @@ class OpenAICompatModel(Model):
         message = choice.get("message")
         if not isinstance(message, dict):
             raise ProviderError(f"{self._where()}: the answer's choice has no message: {_preview(raw)}", model=self.id)
-        try:
-            calls = [ToolCall(c.get("id") or f"call_{i}", c["function"]["name"],
-                              c["function"].get("arguments") or "{}")
-                     for i, c in enumerate(message.get("tool_calls") or ())]
-        except (KeyError, TypeError, AttributeError):
-            raise ProviderError(f"{self._where()}: a tool call in the answer is malformed: {_preview(raw)}",
-                                model=self.id) from None
+        calls = message.get("tool_calls") or []
+        if not isinstance(calls, list):
+            raise ProviderError(f"{self._where()}: the answer's tool_calls is not a list: {_preview(raw)}",
+                                model=self.id)
+        calls = [_tool_call(call, i) for i, call in enumerate(calls)]
         usage = data.get("usage") or {}
         return self._response(message.get("content"), calls, message.get("reasoning_content"), usage,
                               choice.get("finish_reason"))
@@ -228,11 +226,13 @@ class OpenAICompatModel(Model):
                     parts.append(delta["content"])
                     yield delta["content"]
                 for call in delta.get("tool_calls") or ():
-                    slot = calls.setdefault(call.get("index", 0), ["", "", ""])
-                    function = call.get("function") or {}
-                    slot[0] = call.get("id") or slot[0]
-                    slot[1] += function.get("name") or ""
-                    slot[2] += function.get("arguments") or ""
+                    # a malformed piece (no function, arguments as an object) is kept: see _tool_call
+                    whole = _tool_call(call, 0)
+                    index = call.get("index", 0) if isinstance(call, dict) else len(calls)
+                    slot = calls.setdefault(index if isinstance(index, int) else len(calls), ["", "", ""])
+                    slot[0] = (call.get("id") if isinstance(call, dict) else None) or slot[0]
+                    slot[1] += whole.name
+                    slot[2] += "" if whole.arguments == "{}" and not _has_arguments(call) else whole.arguments
         if not choices_seen:
             raise ProviderError(f"{self._where()}: the stream carried no answer (no choices): "
                                 f"{_preview(head) if head else 'empty body'}", model=self.id)
@@ -322,6 +322,32 @@ async def _sse_data(content: Any, where: str, limit: int = 64 * 1024 * 1024) -> 
         data.append(line[6:] if line.startswith(b"data: ") else line[5:])
     if data:
         yield b"\n".join(data)
+
+
+def _tool_call(call: Any, index: int) -> ToolCall:
+    """One tool call as the model sent it, even a malformed one.
+
+    Small local models and lenient servers send calls with no name, arguments as an object, or no
+    ``function`` at all. Failing the whole answer would end the run; instead the call goes to the loop
+    as it is, and the loop answers it with a ``ToolCallError`` (unknown or missing tool name, arguments
+    that are not JSON) the model sees and the trace shows.
+    """
+    if not isinstance(call, dict):
+        return ToolCall(f"call_{index}", "", json.dumps(call, ensure_ascii=False, default=str))
+    function = call.get("function")
+    if not isinstance(function, dict):
+        function = {"arguments": json.dumps(function, ensure_ascii=False, default=str)} if function else {}
+    name = function.get("name")
+    arguments = function.get("arguments")
+    if arguments is not None and not isinstance(arguments, str):
+        arguments = json.dumps(arguments, ensure_ascii=False, default=str)
+    return ToolCall(str(call.get("id") or f"call_{index}"), name if isinstance(name, str) else "",
+                    arguments or "{}")
+
+
+def _has_arguments(call: Any) -> bool:
+    function = call.get("function") if isinstance(call, dict) else None
+    return isinstance(function, dict) and bool(function.get("arguments"))
 
 
 def _retry_after(headers: Any) -> float | None:
