@@ -66,5 +66,6 @@ if __name__ == "__main__":
 
     import app as exported  # noqa: E402
 
-    with TestClient(exported.app) as client:
+    # a loopback address: without auth the app serves only 127.0.0.1, like the served process
+    with TestClient(exported.app, base_url="http://127.0.0.1") as client:
         print(json.dumps(call_all(client), sort_keys=True))

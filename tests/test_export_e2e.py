@@ -51,10 +51,10 @@ def _uv() -> str:
 
 
 def _index_args() -> list[str]:
-    """pip's configured indexes and find-links, as uv arguments."""
+    """pip's configured indexes and find-links, as uv arguments (searched like pip: best match wins)."""
     listing = subprocess.run([sys.executable, "-m", "pip", "config", "list"], capture_output=True,
                              text=True).stdout
-    args: list[str] = []
+    args: list[str] = ["--index-strategy", "unsafe-best-match"]
     for line in listing.splitlines():
         key, _, value = line.partition("=")
         value = value.strip().strip("'\"")
@@ -63,7 +63,7 @@ def _index_args() -> list[str]:
                 args += ["--default-index", item]
             elif key.endswith(".extra-index-url"):
                 args += ["--index", item]
-            elif key.endswith(".find-links"):
+            elif key.endswith(".find-links") and item not in args:
                 args += ["--find-links", item]
     return args
 
@@ -104,7 +104,8 @@ def test_exported_notebook_serves_the_same_answers(notebook: Path, wheel: Path, 
     expected = json.loads(subprocess.run(
         [sys.executable, str(Path(__file__).parent / "export_e2e_calls.py"), str(out)],
         capture_output=True, text=True, check=True, timeout=300,
-        env={**os.environ, "AGNO_NB_DB": str(tmp_path / "reference.duckdb")}).stdout)
+        env={**{k: v for k, v in os.environ.items() if k != "AGNO_NB_MODEL"},
+             "AGNO_NB_DB": str(tmp_path / "reference.duckdb")}).stdout)
 
     port = _free_port()
     log = (tmp_path / "server.log").open("w")
