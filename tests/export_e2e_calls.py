@@ -52,7 +52,8 @@ def call_all(client: Any, chat: Callable[[str, str], str] | None = None) -> dict
         native = client.post(f"/{ROUTES[kind]}/{cid}/runs", json={"message": MESSAGE, "stream": False})
         assert native.status_code == 200, native.text
         content = native.json()["content"]
-        answers[f"{cid}:native"] = content if isinstance(content, str) else json.dumps(content, sort_keys=True)
+        text = content if isinstance(content, str) else json.dumps(content, sort_keys=True)
+        answers[f"{cid}:native"] = text
     return answers
 
 

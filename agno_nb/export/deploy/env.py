@@ -20,9 +20,10 @@ def runtime_settings(plan: DeploymentPlan) -> tuple[Setting, ...]:
     out = [
         Setting("AGNO_NB_DB", "app.duckdb",
                 help="the store: a DuckDB file locally; compose and k8s set a PostgreSQL DSN instead"),
-        Setting("POSTGRES_PASSWORD", None, secret=True, help="password of the PostgreSQL user (compose, k8s DSN)"),
+        Setting("POSTGRES_PASSWORD", None, secret=True,
+                help="password of the PostgreSQL user (compose, k8s DSN)"),
         Setting("AGNO_NB_JWT_SECRET", None, secret=True,
-                help="HS256 secret that signs API tokens; required to bind 0.0.0.0 (or set AGNO_NB_AUTH=keys)"),
+                help="HS256 secret that signs API tokens; needed to bind 0.0.0.0 (or AGNO_NB_AUTH=keys)"),
         Setting("AGNO_NB_AUTH", "", help="'keys' for API keys alone (agno-nb keys create) instead of JWTs"),
     ]
     if plan.knowledge:
@@ -44,7 +45,7 @@ def render_env_example(plan: DeploymentPlan) -> str:
     lines = [f"# Variables read by {plan.name} (exported from {plan.notebook}). Copy to .env and fill in.",
              "# Secrets are empty on purpose: never commit the real .env.", ""]
     for setting in all_settings(plan):
-        kind = "secret" if setting.secret else ("required" if setting.default is None else "optional")
+        kind = "secret" if setting.secret else "required" if setting.default is None else "optional"
         lines.append(f"# {setting.help or setting.env} ({kind})")
         value = "" if setting.secret or setting.default is None else setting.default
         lines.append(f"{setting.env}={_quote(value)}")

@@ -55,8 +55,10 @@ def render_readme(plan: DeploymentPlan) -> str:
         names = ", ".join(f"`{k}`" for k in plan.knowledge)
         knowledge = (f"\nKnowledge: {names}, in a Chroma server (the `chroma` service in compose; "
                      "`CHROMA_HOST`/`CHROMA_PORT` elsewhere).\n")
-    variables = "\n".join(f"| `{s.env}` | {'secret' if s.secret else (s.default or '(required)')} | {s.help} |"
-                          for s in all_settings(plan))
+    variables = "\n".join(
+        f"| `{s.env}` | {'secret' if s.secret else (s.default or '(required)')} | {s.help} |"
+        for s in all_settings(plan)
+    )
     calls = "\n".join(_calls(c) for c in plan.components)
     return f"""# {plan.name}
 
