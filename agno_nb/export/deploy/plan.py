@@ -46,8 +46,9 @@ class DeploymentPlan:
 
     ``name`` is the app's slug (from the notebook's file name; used for images, k8s objects and the
     compose project); ``imports`` are the top-level modules ``app.py`` imports (they decide
-    ``requirements.txt``); ``data_paths`` are files or folders the knowledge reads, relative to the
-    app folder (copied into the image when present).
+    ``requirements.txt``); ``data_paths`` are files or folders the knowledge reads that are inside the
+    export folder (``--include-data``), relative to it: the Dockerfile copies each one, so leave out
+    data that is only referenced, or the image build fails on a missing path.
     """
 
     name: str
