@@ -101,11 +101,13 @@ def test_exported_notebook_serves_the_same_answers(notebook: Path, wheel: Path, 
                     "-r", str(out / "requirements.txt"), str(wheel)], check=True, timeout=600)
     print(f"{notebook.name}: venv installed in {time.monotonic() - started:.0f} s")
 
-    expected = json.loads(subprocess.run(
+    reference = subprocess.run(
         [sys.executable, str(Path(__file__).parent / "export_e2e_calls.py"), str(out)],
-        capture_output=True, text=True, check=True, timeout=300,
+        capture_output=True, text=True, timeout=300,
         env={**{k: v for k, v in os.environ.items() if k != "AGNO_NB_MODEL"},
-             "AGNO_NB_DB": str(tmp_path / "reference.duckdb")}).stdout)
+             "AGNO_NB_DB": str(tmp_path / "reference.duckdb")})
+    assert reference.returncode == 0, reference.stderr[-3000:]
+    expected = json.loads(reference.stdout)
 
     port = _free_port()
     log = (tmp_path / "server.log").open("w")
