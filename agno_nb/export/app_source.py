@@ -77,6 +77,7 @@ class _Builder:
         self.future: set[str] = set()
         self.components: dict[str, Component] = {}
         self.magic_reads: set[str] = set()
+        self.stores: list[str] = []  # variables holding the notebook's store, now the app's
 
     # ------------------------------------------------------------------------------------------ cells
 
@@ -172,6 +173,15 @@ class _Builder:
         code = "\n".join(lines[first - 1:node.end_lineno]).rstrip()
         check_secrets(code, cell.number, first)
         code = self.data_paths(node, code, first)
+        # outside IPython, DataFrameTools reads the frames of the namespace it is given: the app's module
+        code = re.sub(r"\bDataFrameTools\(\)", "DataFrameTools(globals())", code)
+        store = _store_assignment(node)
+        if store is not None:  # the notebook's store file becomes the app's store (one per app)
+            name, location = store
+            self.stores.append(name)
+            self.imports |= {"import os", "from agno_nb.storage import open_store"}
+            code = (f"# the app's store: $AGNO_NB_DB when set (PostgreSQL when deployed), else the notebook's file\n"
+                    f"{name} = open_store(os.environ.get(\"AGNO_NB_DB\") or {quoted(location)})")
         self.pieces.append(_Piece(cell.number, code))
         self.discover(cell, node)
 
@@ -200,8 +210,8 @@ class _Builder:
     def discover(self, cell: Cell, node: ast.stmt) -> None:
         """Agents, teams, workflows and knowledge bases made by ``name = Kind(...)``; stores to warn about."""
         for call in ast.walk(node):
-            if isinstance(call, ast.Call) and _func_name(call) in _STORES and call.args \
-                    and isinstance(call.args[0], ast.Constant):
+            if _store_assignment(node) is None and isinstance(call, ast.Call) and _func_name(call) in _STORES \
+                    and call.args and isinstance(call.args[0], ast.Constant):
                 self.out.warnings.append(
                     f"{where(cell.number, call.lineno)}: {_func_name(call)}({call.args[0].value!r}) is the "
                     f"notebook's own store; served replicas share one: open_store(os.environ['AGNO_NB_DB']) "
@@ -278,7 +288,11 @@ class _Builder:
             lines += ["", "HERE = Path(__file__).resolve().parent", f"DATA_DIR = {quoted(self.data_dir)}"]
         for helper in sorted(self.helpers):
             lines += ["", "", _HELPERS[helper].strip("\n")]
-        lines += ["", *sections, "", "", _create_app(served)]
+        stores = list(dict.fromkeys(self.stores))
+        if len(stores) > 1:
+            self.out.warnings.append(f"the notebook opens {len(stores)} stores ({', '.join(stores)}); a served app "
+                                     f"has one: use one store variable for every component.")
+        lines += ["", *sections, "", "", _create_app(served, stores[0] if len(stores) == 1 else None)]
         text = "\n".join(lines)
         text = re.sub(r"\n{4,}", "\n\n\n", text).rstrip() + "\n"
         self.out.text = text
@@ -301,11 +315,23 @@ def _is_definition(code: str) -> bool:
     return first.startswith(("def ", "async def ", "class ", "@"))
 
 
-def _create_app(components: list[Component]) -> str:
+def _store_assignment(node: ast.stmt) -> tuple[str, str] | None:
+    """``store = DuckDBStore("x.duckdb")`` (or ``PostgresStore(dsn)``): the variable and the location."""
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+            and isinstance(node.value, ast.Call) and _func_name(node.value) in ("DuckDBStore", "PostgresStore") \
+            and len(node.value.args) == 1 and not node.value.keywords \
+            and isinstance(node.value.args[0], ast.Constant) and isinstance(node.value.args[0].value, str):
+        return node.targets[0].id, node.value.args[0].value
+    return None
+
+
+def _create_app(components: list[Component], store: str | None) -> str:
     groups = {kind: [c.name for c in components if c.kind == kind]
               for kind in ("agent", "team", "workflow", "knowledge")}
     args = [f"    {kind if kind == 'knowledge' else kind + 's'}=[{', '.join(names)}],"
             for kind, names in groups.items() if names]
+    if store:
+        args.append(f"    db={store},")
     return "app = create_app(\n" + "\n".join(args) + "\n)"
 
 

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 
 from .checks import _SECRET_NAME
+from .magics import quoted
 
 __all__ = ["Parameter", "parameter_code"]
 
@@ -37,22 +38,23 @@ def parameter_code(node: ast.stmt) -> tuple[str, Parameter] | None:
     env = name.upper()
     secret = bool(_SECRET_NAME.search(name))
     if value is None:
-        return f"{name} = os.environ.get({env!r})", Parameter(name, env, None, secret)
+        return f"{name} = os.environ.get({quoted(env)})", Parameter(name, env, None, secret)
     if isinstance(value, bool):
         default = "true" if value else "false"
-        code = f"{name} = os.environ.get({env!r}, {default!r}).strip().lower() in ('1', 'true', 'yes', 'on')"
+        code = (f"{name} = os.environ.get({quoted(env)}, {quoted(default)}).strip().lower() "
+                f"in (\"1\", \"true\", \"yes\", \"on\")")
     elif isinstance(value, int):
-        default, code = str(value), f"{name} = int(os.environ.get({env!r}, {str(value)!r}))"
+        default, code = str(value), f"{name} = int(os.environ.get({quoted(env)}, {quoted(str(value))}))"
     elif isinstance(value, float):
-        default, code = repr(value), f"{name} = float(os.environ.get({env!r}, {repr(value)!r}))"
+        default, code = repr(value), f"{name} = float(os.environ.get({quoted(env)}, {quoted(repr(value))}))"
     elif isinstance(value, str):
-        default, code = value, f"{name} = os.environ.get({env!r}, {value!r})"
+        default, code = value, f"{name} = os.environ.get({quoted(env)}, {quoted(value)})"
     else:
         try:
             default = json.dumps(value, sort_keys=True)
         except TypeError:
             return None  # a tuple or set literal has no JSON form: kept as written
-        code = f"{name} = json.loads(os.environ.get({env!r}, {default!r}))"
+        code = f"{name} = json.loads(os.environ.get({quoted(env)}, {quoted(default)}))"
     if secret:
         default = None
     return code, Parameter(name, env, default, secret)
