@@ -17,8 +17,8 @@ __all__ = ["Kept", "Selector", "bound_names", "read_names"]
 #: method calls that run, search, query or show (their statements are exploration)
 _RUNNING = {"run", "arun", "print_response", "aprint_response", "continue_run", "acontinue_run", "search",
             "asearch", "sql", "show", "cli", "write_html", "write_image", "to_csv", "to_parquet", "savefig"}
-#: function calls that only show something
-_SHOWING = {"print", "display", "timeline", "pprint", "input"}
+#: function calls that show something, or start an app or a server (the export writes its own app)
+_SHOWING = {"print", "display", "timeline", "pprint", "input", "start_server", "create_app"}
 #: expression statements that build the app: ingest into a knowledge base
 _INGEST = {"add_content", "add_contents", "aadd_content", "aadd_contents", "insert", "load"}
 
