@@ -14,11 +14,13 @@ PACKAGE = Path(__file__).resolve().parents[1] / "agno_nb"
 # floor of each top-level module or subpackage of agno_nb; a module may import its own floor and below
 FLOORS = {
     "errors": 0, "fresh_ids": 0, "run_events": 0, "run_output": 0, "run_context": 0, "_sync": 0, "observe": 0, "jsonsafe": 0,
-    "redact": 0,
+    "redact": 0, "magic_syntax": 0,
     "models": 1, "tools": 1, "storage": 1, "media": 1,
     "memory": 2, "background": 2,
     "agent": 3, "team": 3, "workflow": 3, "guardrails": 3,
-    "knowledge": 4, "vectordb": 4, "traces": 4, "notebook": 5, "labserver": 5, "serve": 5, "mcp_server": 5, "export": 6, "cli": 7,
+    "knowledge": 4, "vectordb": 4, "traces": 4, "serve": 5, "mcp_server": 5,
+    # the exporter reads notebooks as data and writes apps for serve/; the notebook and Lab call it
+    "export": 6, "notebook": 7, "labserver": 7, "cli": 8,
     # Agno's import paths (issue 10): names only, each at the floor of what it re-exports
     "db": 1, "session": 2, "run": 3, "exceptions": 3, "utils": 3,
 }
@@ -85,8 +87,9 @@ def test_the_five_upward_imports_of_issue_9_are_gone():
 
 def test_the_served_app_never_imports_the_notebook():
     """Peers on one floor stay apart where it matters: a served app or an MCP server draws traces from
-    ``agno_nb.traces`` and never loads the notebook (IPython, widgets) to do it."""
-    for floor in ("serve", "mcp_server", "traces"):
+    ``agno_nb.traces`` and never loads the notebook (IPython, widgets) to do it; the exporter reads the
+    magics' syntax from ``agno_nb.magic_syntax``, not from the notebook."""
+    for floor in ("serve", "mcp_server", "traces", "export"):
         for path in sorted((PACKAGE / floor).rglob("*.py")):
             names = [name for name, _ in _imports(path)]
             assert not [n for n in names if n.startswith("agno_nb.notebook")], (path.relative_to(PACKAGE), names)

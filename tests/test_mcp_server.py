@@ -90,7 +90,7 @@ def test_an_agent_uses_another_agent_through_mcp(module):
 
 
 def test_bad_targets():
-    with pytest.raises(ConfigurationError, match="notebook export .* not built yet"):
+    with pytest.raises(ConfigurationError, match="a notebook; serve it with `agno-nb mcp"):
         load_components("analysis.ipynb")
     with pytest.raises(ConfigurationError, match="Cannot import 'no_such_module_xyz'"):
         load_components("no_such_module_xyz")

@@ -1,8 +1,8 @@
 """``agno-nb mcp MODULE``: serve a module's agents, teams and workflows as MCP tools over stdio.
 
 The module is a ``.py`` file or an importable dotted name; every agent, team and workflow bound to a
-module-level name is served (``__all__`` narrows that when the module defines it). Notebooks as input
-come with ``agno-nb export`` (not built yet): export the cells to a module first.
+module-level name is served (``__all__`` narrows that when the module defines it). A notebook is exported
+to a temporary folder first (agno_nb/cli.py), and its ``app.py`` served.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ def load_components(target: str) -> list[Any]:
 
     if target.endswith(".ipynb"):
         raise ConfigurationError(
-            f"{target}: serving a notebook needs the notebook export (agno-nb export), which is not built yet. "
-            f"Put the agents in a .py module (or an importable package) and pass that instead.")
+            f"{target}: a notebook; serve it with `agno-nb mcp {target}` (which exports it first), or pass "
+            f"the app.py of `agno-nb export {target}`.")
     module = _import(target)
     names = getattr(module, "__all__", None) or [n for n in vars(module) if not n.startswith("_")]
     found: list[Any] = []

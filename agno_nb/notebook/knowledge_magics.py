@@ -37,19 +37,10 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message or f"%{self.prog}: see %agno help")
 
 
-def _cell_parser() -> _Parser:
-    parser = _Parser(prog="%knowledge", add_help=False)
-    parser.add_argument("name")
-    parser.add_argument("--path")
-    parser.add_argument("--server", help="a Chroma server, HOST:PORT")
-    parser.add_argument("--collection")
-    parser.add_argument("--chunker")
-    parser.add_argument("--embedder")
-    parser.add_argument("--search-type", default="hybrid")
-    parser.add_argument("--rerank", action="store_true")
-    parser.add_argument("--description")
-    parser.add_argument("--metadata", default="")
-    return parser
+def _cell_parser() -> Any:
+    from ..magic_syntax import knowledge_parser
+
+    return knowledge_parser()
 
 
 def _search_parser() -> _Parser:
@@ -114,7 +105,12 @@ class KnowledgeMagics(Magics):
         The body lists sources, one a line: paths, folders, globs, URLs or DataFrame names. Binds NAME to
         a Knowledge and shows what the ingest did.
         """
-        args = _cell_parser().parse_args(shlex.split(line))
+        from ..magic_syntax import MagicSyntaxError, parse
+
+        try:
+            args = parse(_cell_parser(), line)
+        except MagicSyntaxError as exc:
+            raise UsageError(str(exc)) from None
         if not args.name.isidentifier():
             raise UsageError(f"%%knowledge: {args.name!r} is not a valid Python name; use letters, digits "
                              f"and _.")

@@ -8,7 +8,6 @@ and the kernel keeps running. Model failures are not errors here: they show in t
 from __future__ import annotations
 
 import argparse
-import shlex
 import string
 import uuid
 from typing import Any, Callable
@@ -18,9 +17,9 @@ from IPython.core.magic import Magics, cell_magic, line_cell_magic, line_magic, 
 
 from ..errors import AgnoNBError
 
-__all__ = ["AgnoMagics", "interpolate", "add_agent_option", "register_magics", "MAGIC_CLASSES"]
+from ..magic_syntax import BUILTIN_TOOLKITS as _BUILTIN_TOOLKITS
 
-_BUILTIN_TOOLKITS = ("dataframes", "reasoning")
+__all__ = ["AgnoMagics", "interpolate", "add_agent_option", "register_magics", "MAGIC_CLASSES"]
 
 
 class AgentOption:
@@ -64,38 +63,20 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message or f"%{self.prog}: see %agno help")
 
 
-def _definition_parser(kind: str) -> _Parser:
-    """The shared shape of ``%%agent`` (and later ``%%team`` / ``%%workflow``): NAME plus options."""
-    parser = _Parser(prog=f"%{kind}", add_help=False)
-    parser.add_argument("name")
-    parser.add_argument("--model")
-    parser.add_argument("--tools", default="")
-    parser.add_argument("--db")
-    parser.add_argument("--output-schema")
-    parser.add_argument("--markdown", action="store_true")
-    parser.add_argument("--description")
-    parser.add_argument("--history", type=int, default=3, help="past runs put back into context (0: none)")
-    parser.add_argument("--memory", action="store_true", help="keep user memories")
-    parser.add_argument("--user")
-    parser.add_argument("--tool-call-limit", type=int)
-    if kind == "agent":
-        for option in AGENT_OPTIONS:
-            parser.add_argument(*option.flags, **option.argparse)
-    return parser
+def _parse(parser: Any, line: str) -> argparse.Namespace:
+    """Read a definition magic's line with the parser the exporter uses too (``agno_nb.magic_syntax``)."""
+    from ..magic_syntax import MagicSyntaxError, parse
+
+    try:
+        return parse(parser, line)
+    except MagicSyntaxError as exc:
+        raise UsageError(str(exc)) from None
 
 
-def _team_parser() -> _Parser:
-    parser = _Parser(prog="%team", add_help=False)
-    parser.add_argument("name")
-    parser.add_argument("--mode", default="coordinate")
-    parser.add_argument("--members", required=True)
-    parser.add_argument("--model")
-    parser.add_argument("--db")
-    parser.add_argument("--description")
-    parser.add_argument("--markdown", action="store_true")
-    parser.add_argument("--share-interactions", action="store_true")
-    parser.add_argument("--max-iterations", type=int, default=10)
-    return parser
+def _agent_parser() -> Any:
+    from ..magic_syntax import agent_parser
+
+    return agent_parser((option.flags, option.argparse) for option in AGENT_OPTIONS)
 
 
 _ASK = _Parser(prog="ask", add_help=False)
@@ -232,7 +213,7 @@ class AgnoMagics(Magics):
 
         The cell body is the agent's instructions. Binds NAME in the notebook and shows a card.
         """
-        args = _definition_parser("agent").parse_args(_words(line))
+        args = _parse(_agent_parser(), line)
         if not args.name.isidentifier():
             raise UsageError(f"%%agent: {args.name!r} is not a valid Python name; use letters, digits and _.")
         if not cell.strip():
@@ -283,7 +264,9 @@ class AgnoMagics(Magics):
         """
         from ..team.team import Team
 
-        args = _team_parser().parse_args(_words(line))
+        from ..magic_syntax import team_parser
+
+        args = _parse(team_parser(), line)
         cell = cell or ""
         if not args.name.isidentifier():
             raise UsageError(f"%%team: {args.name!r} is not a valid Python name; use letters, digits and _.")
@@ -315,10 +298,9 @@ class AgnoMagics(Magics):
 
         Run it with %ask NAME ... or NAME.run(...).
         """
-        parser = _Parser(prog="%workflow", add_help=False)
-        parser.add_argument("name")
-        parser.add_argument("--db")
-        args = parser.parse_args(_words(line))
+        from ..magic_syntax import workflow_parser
+
+        args = _parse(workflow_parser(), line)
         if not args.name.isidentifier():
             raise UsageError(f"%%workflow: {args.name!r} is not a valid Python name; use letters, digits and _.")
         if not cell.strip():
@@ -396,7 +378,7 @@ class AgnoMagics(Magics):
         handler = getattr(self, f"_agno_{command.replace('-', '_')}", None)
         if handler is None:
             raise UsageError(f"%agno: unknown command {command!r}; commands: model, list, sessions, runs, trace, "
-                             f"memories, config, new-session, mcp, knowledge, help.")
+                             f"memories, config, new-session, mcp, knowledge, export, help.")
         return self._guard(lambda: handler(*rest))
 
     def _agno_mcp(self, command: str | None = None, name: str | None = None) -> Any:
@@ -405,6 +387,32 @@ class AgnoMagics(Magics):
         from .mcp_magics import mcp_list
 
         return mcp_list(self.ns, name)
+
+    def _agno_export(self, *words: str) -> Any:
+        """%agno export [NOTEBOOK] [--out DIR] [--force] [--include-data]: this notebook as an app folder."""
+        import os
+
+        parser = _Parser(prog="agno export", add_help=False)
+        parser.add_argument("notebook", nargs="?")
+        parser.add_argument("--out")
+        parser.add_argument("--force", action="store_true")
+        parser.add_argument("--include-data", action="store_true")
+        args = parser.parse_args(list(words))
+        notebook = args.notebook or self.ns.get("__vsc_ipynb_file__") or os.environ.get("JPY_SESSION_NAME")
+        if not notebook:
+            raise UsageError("%agno export: which notebook? This kernel does not know its file; give the path, "
+                             "e.g. %agno export analysis.ipynb")
+        from ..export import export_notebook
+
+        result = export_notebook(notebook, args.out, force=args.force, include_data=args.include_data)
+        print(f"exported {os.path.basename(notebook)} (as last saved: save first to include recent edits) "
+              f"to {result.out}/")
+        print("  " + ", ".join(result.files))
+        print("serves: " + ", ".join(f"{kind} {name}" for kind, name in result.components))
+        for warning in result.warnings:
+            print(f"warning: {warning}")
+        print(f"run it: cd {result.out} && agno-nb serve app:app")
+        return None
 
     def _agno_model(self, model_id: str | None = None) -> None:
         import os
@@ -490,10 +498,12 @@ class AgnoMagics(Magics):
 
 def _words(line: str) -> list[str]:
     """A magic's line as words; a trailing ``# comment`` is a comment, as in Python."""
+    from ..magic_syntax import MagicSyntaxError, words
+
     try:
-        return shlex.split(line, comments=True)
-    except ValueError as exc:  # an unclosed quote
-        raise UsageError(f"Cannot read the options {line.strip()!r}: {exc}.") from None
+        return words(line)
+    except MagicSyntaxError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _check_model(agent: Any) -> None:
@@ -544,5 +554,6 @@ _HELP = """agno_nb magics
   %ask NAME prompt...
   %agno model ID | list | sessions [NAME] | runs [NAME] | trace [RUN_ID] | memories USER | config
   %agno mcp list NAME (tools, prompts, resources of NAME's MCP servers) | new-session NAME | help
+  %agno export [NOTEBOOK] [--out DIR] [--force] [--include-data]   this notebook (as saved) as a served app
 """ + _KNOWLEDGE_HELP
 

@@ -6,8 +6,8 @@
     agno-nb keys list | revoke KEY_ID
 
 The store is ``--db`` or ``$AGNO_NB_DB``; auth comes from ``AGNO_NB_JWT_SECRET`` / ``AGNO_NB_JWKS`` /
-``AGNO_NB_AUTH=keys`` (or the app's own ``auth=``). Serving a notebook directly comes with ``agno-nb
-export`` (not in this version): put the notebook's agents in a module and serve that.
+``AGNO_NB_AUTH=keys`` (or the app's own ``auth=``). ``agno-nb serve NOTEBOOK.ipynb`` exports the notebook
+to a temporary folder first (agno_nb/cli.py; see ``agno_nb.export``) and serves that.
 """
 
 from __future__ import annotations
@@ -33,9 +33,8 @@ def load_app(target: str) -> Any:
 
     if target.endswith(".ipynb"):
         raise ConfigurationError(
-            f"{target} is a notebook: serving a notebook directly needs `agno-nb export`, which this "
-            f"version does not have yet. Put its agents in a module (agents = [...], or "
-            f"app = create_app(...)) and serve that."
+            f"{target} is a notebook: serve it with `agno-nb serve {target}` (which exports it first), or "
+            f"export it (`agno-nb export {target}`) and serve the folder's app:app."
         )
     module_name, _, attr = target.partition(":")
     if module_name.endswith(".py"):
@@ -97,7 +96,8 @@ def add_serve_parser(commands: Any) -> None:
         help="serve agents, teams and workflows over HTTP (uvicorn)",
         description="Serve a module's app (pkg.mod:app) or its agents / teams / workflows.",
     )
-    serve.add_argument("target", metavar="MODULE_OR_NOTEBOOK", help="pkg.module[:app] (notebooks: not yet)")
+    serve.add_argument("target", metavar="MODULE_OR_NOTEBOOK",
+                       help="pkg.module[:app], or a notebook (.ipynb: exported to a temporary folder first)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=7777, help="port (default 7777)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
