@@ -11,8 +11,16 @@ import argparse
 import shlex
 from typing import Any, NoReturn
 
-__all__ = ["MagicSyntaxError", "MagicParser", "agent_parser", "team_parser", "workflow_parser",
-           "knowledge_parser", "words", "BUILTIN_TOOLKITS"]
+__all__ = [
+    "MagicSyntaxError",
+    "MagicParser",
+    "agent_parser",
+    "team_parser",
+    "workflow_parser",
+    "knowledge_parser",
+    "words",
+    "BUILTIN_TOOLKITS",
+]
 
 #: ``--tools`` names that are toolkits of agno_nb, not notebook variables
 BUILTIN_TOOLKITS = ("dataframes", "reasoning")
@@ -56,8 +64,9 @@ def agent_parser(extra: Any = ()) -> MagicParser:
     parser.add_argument("--user")
     parser.add_argument("--tool-call-limit", type=int)
     parser.add_argument("--knowledge", help="a knowledge base of the notebook (see %%knowledge)")
-    parser.add_argument("--mcp", action="append", default=[],
-                        help="an MCP server: a command line or a URL (repeatable)")
+    parser.add_argument(
+        "--mcp", action="append", default=[], help="an MCP server: a command line or a URL (repeatable)"
+    )
     for flags, options in extra:
         if not any(flag in parser._option_string_actions for flag in flags):
             parser.add_argument(*flags, **options)

@@ -19,9 +19,11 @@ from agno_nb.export import ExportError, export_notebook
 from test_notebook import cell, shell  # noqa: F401  (the IPython shell fixture with %load_ext agno_nb)
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ("from agno_nb import Agent, ScriptedModel\n"
-          "from agno_nb.models.scripts import text\n"
-          "model = ScriptedModel([text('hello from the app')], cycle=True)\n")
+SCRIPT = (
+    "from agno_nb import Agent, ScriptedModel\n"
+    "from agno_nb.models.scripts import text\n"
+    "model = ScriptedModel([text('hello from the app')], cycle=True)\n"
+)
 
 
 def notebook(path: Path, *cells: str | dict, counts: bool = False) -> Path:
@@ -29,9 +31,15 @@ def notebook(path: Path, *cells: str | dict, counts: bool = False) -> Path:
     raw = []
     for index, item in enumerate(cells, start=1):
         spec = item if isinstance(item, dict) else {"source": item}
-        raw.append({"cell_type": "code", "source": spec["source"], "outputs": [],
-                    "metadata": {"tags": spec.get("tags", [])},
-                    "execution_count": spec.get("count", index if counts else None)})
+        raw.append(
+            {
+                "cell_type": "code",
+                "source": spec["source"],
+                "outputs": [],
+                "metadata": {"tags": spec.get("tags", [])},
+                "execution_count": spec.get("count", index if counts else None),
+            }
+        )
     path.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": raw}))
     return path
 
@@ -43,14 +51,22 @@ def app_source(tmp_path: Path, *cells: str | dict, **options) -> str:
 
 def load_app(folder: Path, env: dict | None = None) -> dict:
     """Import the exported app in a fresh interpreter; its components as the served app lists them."""
-    probe = ("import json, runpy\n"
-             "from fastapi.testclient import TestClient\n"
-             "ns = runpy.run_path('app.py')\n"
-             "c = TestClient(ns['app'], base_url='http://127.0.0.1', client=('127.0.0.1', 50000))\n"
-             "print(json.dumps({k: [x['id'] for x in c.get('/' + k).json()] for k in ('agents', 'teams', "
-             "'workflows')}))\n")
-    done = subprocess.run([sys.executable, "-c", probe], cwd=folder, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "AGNO_NB_DB": str(folder / "t.duckdb"), **(env or {})})
+    probe = (
+        "import json, runpy\n"
+        "from fastapi.testclient import TestClient\n"
+        "ns = runpy.run_path('app.py')\n"
+        "c = TestClient(ns['app'], base_url='http://127.0.0.1', client=('127.0.0.1', 50000))\n"
+        "print(json.dumps({k: [x['id'] for x in c.get('/' + k).json()] for k in ('agents', 'teams', "
+        "'workflows')}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "AGNO_NB_DB": str(folder / "t.duckdb"), **(env or {})},
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -58,12 +74,27 @@ def load_app(folder: Path, env: dict | None = None) -> dict:
 # ------------------------------------------------------------------------------------ the notebooks
 
 
-AGENT_NOTEBOOKS = ["dataframe_analysis", "hitl_and_guardrails", "knowledge_rag", "quickstart", "serving",
-                   "teams_and_workflows", "tools_and_structured_output"]
+AGENT_NOTEBOOKS = [
+    "dataframe_analysis",
+    "hitl_and_guardrails",
+    "knowledge_rag",
+    "quickstart",
+    "serving",
+    "teams_and_workflows",
+    "tools_and_structured_output",
+]
 
 
-@pytest.mark.parametrize("name", ["quickstart", "teams_and_workflows", "tools_and_structured_output",
-                                  "hitl_and_guardrails", "dataframe_analysis"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "quickstart",
+        "teams_and_workflows",
+        "tools_and_structured_output",
+        "hitl_and_guardrails",
+        "dataframe_analysis",
+    ],
+)
 def test_each_notebook_exports_to_an_app_serving_its_agents(name, tmp_path):
     result = export_notebook(ROOT / "notebooks" / f"{name}.ipynb", tmp_path / name)
     source = (result.out / "app.py").read_text()
@@ -71,8 +102,9 @@ def test_each_notebook_exports_to_an_app_serving_its_agents(name, tmp_path):
     assert source.rstrip().endswith(")") and "app = create_app(" in source
     assert "%%" not in source and "\n%" not in source and ".run(" not in source
     served = load_app(result.out)
-    declared = {kind: [n for k, n in result.components if k == kind[:-1]] for kind in ("agents", "teams",
-                                                                                       "workflows")}
+    declared = {
+        kind: [n for k, n in result.components if k == kind[:-1]] for kind in ("agents", "teams", "workflows")
+    }
     assert {k: len(v) for k, v in served.items()} == {k: len(v) for k, v in declared.items()}
     assert sum(map(len, served.values())) >= 1
 
@@ -91,13 +123,17 @@ def test_the_quickstart_app_keeps_definitions_and_drops_exploration(tmp_path):
 
 
 def test_agent_magic_becomes_the_agent_the_magic_builds(shell, tmp_path):  # noqa: F811
-    magic = ("%%agent analyst --model model --tools lookup,reasoning --output-schema Answer --markdown "
-             "--description 'Reads tables' --history 5 --memory --user ana --tool-call-limit 4\n"
-             'Answer from the data, quoting "numbers".\nToday is {today}; use \\n literally.')
-    definitions = SCRIPT + ("from pydantic import BaseModel\n\n"
-                            "class Answer(BaseModel):\n    text: str\n\n"
-                            "def lookup(q: str) -> str:\n    '''Look up.\n\n    Args:\n        q: what\n    '''\n"
-                            "    return q\n")
+    magic = (
+        "%%agent analyst --model model --tools lookup,reasoning --output-schema Answer --markdown "
+        "--description 'Reads tables' --history 5 --memory --user ana --tool-call-limit 4\n"
+        'Answer from the data, quoting "numbers".\nToday is {today}; use \\n literally.'
+    )
+    definitions = SCRIPT + (
+        "from pydantic import BaseModel\n\n"
+        "class Answer(BaseModel):\n    text: str\n\n"
+        "def lookup(q: str) -> str:\n    '''Look up.\n\n    Args:\n        q: what\n    '''\n"
+        "    return q\n"
+    )
     cell(shell, definitions)
     cell(shell, magic)
     built = shell.user_ns["analyst"]
@@ -105,8 +141,19 @@ def test_agent_magic_becomes_the_agent_the_magic_builds(shell, tmp_path):  # noq
     namespace: dict = {}
     exec(compile(source.replace("app = create_app(", "_unused = dict("), "app.py", "exec"), namespace)
     exported = namespace["analyst"]
-    for attribute in ("name", "id", "instructions", "markdown", "description", "user_id", "add_history_to_context",
-                      "num_history_runs", "enable_user_memories", "tool_call_limit", "output_schema"):
+    for attribute in (
+        "name",
+        "id",
+        "instructions",
+        "markdown",
+        "description",
+        "user_id",
+        "add_history_to_context",
+        "num_history_runs",
+        "enable_user_memories",
+        "tool_call_limit",
+        "output_schema",
+    ):
         mine, theirs = getattr(exported, attribute), getattr(built, attribute)
         if attribute == "output_schema":
             mine, theirs = mine.__name__, theirs.__name__
@@ -120,17 +167,20 @@ def test_team_and_workflow_magics_become_python_that_builds_the_same(shell, tmp_
         "a = Agent(name='a', model=model)\nb = Agent(name='b', model=model)\n"
         "def ok(step_input):\n    return True\n\n"
         "def pick(step_input):\n    return 'a'\n\n"
-        "def enough(outputs):\n    return True\n")
+        "def enough(outputs):\n    return True\n"
+    )
     team = "%%team desk --mode route --members a,b --model model --share-interactions --max-iterations 4\nRoute it."
-    flow = ("%%workflow pipeline\n"
-            "description: a demo\n"
-            "steps:\n"
-            "  - a\n"
-            "  - step: b\n    name: second\n    max_retries: 2\n"
-            "  - parallel: [{step: a, name: p1}, {step: b, name: p2}]\n"
-            "  - loop: {steps: [{step: a, name: l1}], max_iterations: 2, end_condition: enough}\n"
-            "  - condition: {if: ok, then: [{step: a, name: c1}], else: [{step: b, name: c2}]}\n"
-            "  - router: {selector: pick, choices: [{step: a, name: r1}, {step: b, name: r2}]}\n")
+    flow = (
+        "%%workflow pipeline\n"
+        "description: a demo\n"
+        "steps:\n"
+        "  - a\n"
+        "  - step: b\n    name: second\n    max_retries: 2\n"
+        "  - parallel: [{step: a, name: p1}, {step: b, name: p2}]\n"
+        "  - loop: {steps: [{step: a, name: l1}], max_iterations: 2, end_condition: enough}\n"
+        "  - condition: {if: ok, then: [{step: a, name: c1}], else: [{step: b, name: c2}]}\n"
+        "  - router: {selector: pick, choices: [{step: a, name: r1}, {step: b, name: r2}]}\n"
+    )
     for code in (definitions, team, flow):
         cell(shell, code)
     source = app_source(tmp_path, definitions, team, flow)
@@ -138,12 +188,28 @@ def test_team_and_workflow_magics_become_python_that_builds_the_same(shell, tmp_
     namespace: dict = {}
     exec(compile(source.replace("app = create_app(", "_unused = dict("), "app.py", "exec"), namespace)
     mine, theirs = namespace["desk"], shell.user_ns["desk"]
-    assert (mine.mode, [m.name for m in mine.members], mine.max_iterations, mine.share_member_interactions) == \
-        (theirs.mode, [m.name for m in theirs.members], theirs.max_iterations, theirs.share_member_interactions)
+    assert (
+        mine.mode,
+        [m.name for m in mine.members],
+        mine.max_iterations,
+        mine.share_member_interactions,
+    ) == (
+        theirs.mode,
+        [m.name for m in theirs.members],
+        theirs.max_iterations,
+        theirs.share_member_interactions,
+    )
 
     def shape(steps):
-        return [(s.kind, s.name, shape(getattr(s, "steps", None) or []), shape(getattr(s, "else_steps", None) or []))
-                for s in steps]
+        return [
+            (
+                s.kind,
+                s.name,
+                shape(getattr(s, "steps", None) or []),
+                shape(getattr(s, "else_steps", None) or []),
+            )
+            for s in steps
+        ]
 
     assert shape(namespace["pipeline"].steps) == shape(shell.user_ns["pipeline"].steps)
     assert namespace["pipeline"].description == shell.user_ns["pipeline"].description == "a demo"
@@ -153,10 +219,13 @@ def test_team_and_workflow_magics_become_python_that_builds_the_same(shell, tmp_
 def test_knowledge_magic_becomes_knowledge_and_its_sources(tmp_path):
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "faq.md").write_text("# FAQ\nThe ring blinks when offline.\n")
-    source = app_source(tmp_path, SCRIPT + "import pandas as pd\nrows = pd.DataFrame({'t': ['x']})\n",
-                        "%%knowledge kb --chunker markdown --metadata team=ops,year=2026 --rerank\n"
-                        "docs  # a folder\nhttps://example.com/faq\nrows text=t\n",
-                        "%%agent helper --model model --knowledge kb\nUse the knowledge.")
+    source = app_source(
+        tmp_path,
+        SCRIPT + "import pandas as pd\nrows = pd.DataFrame({'t': ['x']})\n",
+        "%%knowledge kb --chunker markdown --metadata team=ops,year=2026 --rerank\n"
+        "docs  # a folder\nhttps://example.com/faq\nrows text=t\n",
+        "%%agent helper --model model --knowledge kb\nUse the knowledge.",
+    )
     assert 'kb = Knowledge("kb", **chroma_location("kb"), chunker="markdown", reranker=True)' in source
     assert '{"path": data_path("docs"), "metadata": {"team": "ops", "year": 2026}}' in source
     assert '{"url": "https://example.com/faq"' in source and '"dataframe": rows' in source
@@ -178,31 +247,52 @@ def test_instructions_round_trip_whatever_they_hold(tmp_path):
 def test_exploration_is_dropped_and_what_it_bound_with_it(tmp_path):
     source = app_source(
         tmp_path,
-        "%load_ext agno_nb\n!pip list\n" + SCRIPT + "agent = Agent(name='a', model=model)\nout = agent.run('hi')\n",
+        "%load_ext agno_nb\n!pip list\n"
+        + SCRIPT
+        + "agent = Agent(name='a', model=model)\nout = agent.run('hi')\n",
         "print(out.content)\nfor event in agent.run('x', stream=True):\n    print(event)\nsummary = out.content\n",
         "%%ask a\nHello?",
         "df = {'k': 1}\ndf\ndisplay(df)\nlimit = 3  # agno: keep is not needed for plain assignments",
         {"source": "noise = agent.run('ignored')\n", "tags": ["agno-skip"]},
         "# agno: skip\nthrowaway = 1\n",
-        {"source": "kept = 2\nprint('kept as written')\n", "tags": ["agno-keep"]})
+        {"source": "kept = 2\nprint('kept as written')\n", "tags": ["agno-keep"]},
+    )
     assert "out =" not in source and "summary" not in source and "print(out" not in source
-    assert "%load_ext" not in source and "pip" not in source and "Hello?" not in source and "throwaway" not in source
+    assert (
+        "%load_ext" not in source
+        and "pip" not in source
+        and "Hello?" not in source
+        and "throwaway" not in source
+    )
     assert "df = {'k': 1}" in source and "limit = 3" in source and "display(" not in source
     assert "kept = 2\nprint('kept as written')" in source
 
 
 def test_a_parameters_cell_reads_the_environment(tmp_path):
-    params = {"source": "top_n = 5\nratio = 0.5\nverbose = True\nregion = 'EU'\nlabels = ['a', 'b']\n",
-              "tags": ["parameters"]}
-    result = export_notebook(notebook(tmp_path / "p.ipynb", params, SCRIPT + "agent = Agent(name='a', model=model)"),
-                             tmp_path / "out")
+    params = {
+        "source": "top_n = 5\nratio = 0.5\nverbose = True\nregion = 'EU'\nlabels = ['a', 'b']\n",
+        "tags": ["parameters"],
+    }
+    result = export_notebook(
+        notebook(tmp_path / "p.ipynb", params, SCRIPT + "agent = Agent(name='a', model=model)"),
+        tmp_path / "out",
+    )
     source = (result.out / "app.py").read_text()
     assert 'top_n = int(os.environ.get("TOP_N", "5"))' in source
-    probe = "import runpy; ns = runpy.run_path('app.py'); print(ns['top_n'], ns['ratio'], ns['verbose'], " \
-            "ns['region'], ns['labels'])"
-    env = {**os.environ, "TOP_N": "9", "VERBOSE": "no", "LABELS": '["x"]', "AGNO_NB_DB": str(tmp_path / "d.duckdb")}
-    done = subprocess.run([sys.executable, "-c", probe], cwd=result.out, env=env, capture_output=True, text=True,
-                          timeout=120)
+    probe = (
+        "import runpy; ns = runpy.run_path('app.py'); print(ns['top_n'], ns['ratio'], ns['verbose'], "
+        "ns['region'], ns['labels'])"
+    )
+    env = {
+        **os.environ,
+        "TOP_N": "9",
+        "VERBOSE": "no",
+        "LABELS": '["x"]',
+        "AGNO_NB_DB": str(tmp_path / "d.duckdb"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=result.out, env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.stdout.split() == ["9", "0.5", "False", "EU", "['x']"], done.stderr[-2000:]
     example = (result.out / ".env.example").read_text()
     assert "TOP_N" in example and "REGION" in example
@@ -211,11 +301,14 @@ def test_a_parameters_cell_reads_the_environment(tmp_path):
 # ---------------------------------------------------------------------------------------- checks
 
 
-@pytest.mark.parametrize("secret, what", [
-    ("key = 'sk-proj-abcdefghijklmnopqrstuvwx1234'", "API key"),
-    ("db = 'postgresql://ana:hunter22@db.example.com/app'", "password"),
-    ("password = 'correct horse battery'", "password"),
-])
+@pytest.mark.parametrize(
+    "secret, what",
+    [
+        ("key = 'sk-proj-abcdefghijklmnopqrstuvwx1234'", "API key"),
+        ("db = 'postgresql://ana:hunter22@db.example.com/app'", "password"),
+        ("password = 'correct horse battery'", "password"),
+    ],
+)
 def test_a_literal_secret_is_refused_naming_the_cell_and_line(tmp_path, secret, what):
     with pytest.raises(ExportError) as caught:
         app_source(tmp_path, SCRIPT, f"import os\n\n{secret}\nagent = Agent(name='a', model=model)")
@@ -225,16 +318,23 @@ def test_a_literal_secret_is_refused_naming_the_cell_and_line(tmp_path, secret, 
 
 
 def test_a_secret_read_from_the_environment_or_in_dropped_code_is_fine(tmp_path):
-    app_source(tmp_path, SCRIPT + "import os\nkey = os.environ.get('OPENAI_API_KEY')\nagent = Agent(name='a', "
-               "model=model)", "print('sk-proj-abcdefghijklmnopqrstuvwx1234')")
+    app_source(
+        tmp_path,
+        SCRIPT + "import os\nkey = os.environ.get('OPENAI_API_KEY')\nagent = Agent(name='a', model=model)",
+        "print('sk-proj-abcdefghijklmnopqrstuvwx1234')",
+    )
 
 
 def test_warnings_for_order_never_run_and_undefined_names(tmp_path):
-    result = export_notebook(notebook(
-        tmp_path / "w.ipynb",
-        {"source": SCRIPT, "count": 3},
-        {"source": "agent = Agent(name='a', model=model, tools=[helper_from_kernel])", "count": 1},
-        {"source": "extra = 1", "count": None}), tmp_path / "out")
+    result = export_notebook(
+        notebook(
+            tmp_path / "w.ipynb",
+            {"source": SCRIPT, "count": 3},
+            {"source": "agent = Agent(name='a', model=model, tools=[helper_from_kernel])", "count": 1},
+            {"source": "extra = 1", "count": None},
+        ),
+        tmp_path / "out",
+    )
     text = "\n".join(result.warnings)
     assert "cell 2 ran before cell 1" in text
     assert "cells 3 were never run" in text
@@ -242,21 +342,36 @@ def test_warnings_for_order_never_run_and_undefined_names(tmp_path):
 
 
 def test_an_unnamed_agent_is_not_served_and_the_warning_says_why(tmp_path):
-    result = export_notebook(notebook(tmp_path / "u.ipynb", SCRIPT + "x = Agent(model=model)\n"
-                                      "y = Agent(name='y', model=model)"), tmp_path / "out")
+    result = export_notebook(
+        notebook(tmp_path / "u.ipynb", SCRIPT + "x = Agent(model=model)\ny = Agent(name='y', model=model)"),
+        tmp_path / "out",
+    )
     assert result.components == [("agent", "y")]
     assert any("`x` has no name=" in w for w in result.warnings)
 
 
-@pytest.mark.parametrize("make, expected", [
-    (lambda p: p.write_text("not json"), "not valid JSON"),
-    (lambda p: p.write_text(json.dumps({"nbformat": 3, "worksheets": [], "cells": []})), "nbformat 3"),
-    (lambda p: notebook(p, "x = 1"), "defines no agent"),
-    (lambda p: notebook(p, SCRIPT, "%%agent a --history many\nHi"), "cell 2, line 1: %%agent: argument --history"),
-    (lambda p: notebook(p, "import not_a_package_here\n" + SCRIPT + "a = Agent(name='a', model=model)"),
-     "cell 1, line 1: imports `not_a_package_here`, which is not installed"),
-    (lambda p: notebook(p, SCRIPT + "a = Agent(name='a', model=model\n"), "cell 1, line 4: not valid Python"),
-])
+@pytest.mark.parametrize(
+    "make, expected",
+    [
+        (lambda p: p.write_text("not json"), "not valid JSON"),
+        (lambda p: p.write_text(json.dumps({"nbformat": 3, "worksheets": [], "cells": []})), "nbformat 3"),
+        (lambda p: notebook(p, "x = 1"), "defines no agent"),
+        (
+            lambda p: notebook(p, SCRIPT, "%%agent a --history many\nHi"),
+            "cell 2, line 1: %%agent: argument --history",
+        ),
+        (
+            lambda p: notebook(
+                p, "import not_a_package_here\n" + SCRIPT + "a = Agent(name='a', model=model)"
+            ),
+            "cell 1, line 1: imports `not_a_package_here`, which is not installed",
+        ),
+        (
+            lambda p: notebook(p, SCRIPT + "a = Agent(name='a', model=model\n"),
+            "cell 1, line 4: not valid Python",
+        ),
+    ],
+)
 def test_bad_notebooks_get_one_clear_error(tmp_path, make, expected):
     path = tmp_path / "bad.ipynb"
     make(path)
@@ -295,9 +410,16 @@ def test_an_existing_folder_is_refused_unless_forced_and_foreign_files_survive(t
 def test_include_data_copies_the_knowledge_files(tmp_path):
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "a.md").write_text("# A\ntext\n")
-    result = export_notebook(notebook(tmp_path / "k.ipynb", SCRIPT, "%%knowledge kb\ndocs/\n",
-                                      "%%agent a --model model --knowledge kb\nHi"), tmp_path / "out",
-                             include_data=True)
+    result = export_notebook(
+        notebook(
+            tmp_path / "k.ipynb",
+            SCRIPT,
+            "%%knowledge kb\ndocs/\n",
+            "%%agent a --model model --knowledge kb\nHi",
+        ),
+        tmp_path / "out",
+        include_data=True,
+    )
     assert "data/docs/a.md" in result.files
     assert (result.out / "data" / "docs" / "a.md").read_text() == "# A\ntext\n"
     assert 'DATA_DIR = "data"' in (result.out / "app.py").read_text()
@@ -309,12 +431,20 @@ def test_include_data_copies_the_knowledge_files(tmp_path):
 
 def test_the_cli_exports_and_reports(tmp_path):
     path = notebook(tmp_path / "c.ipynb", SCRIPT + "a = Agent(name='a', model=model)")
-    done = subprocess.run([sys.executable, "-m", "agno_nb.cli", "export", str(path), "--out", str(tmp_path / "o")],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "agno_nb.cli", "export", str(path), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "app.py" in done.stdout and "serves: agent a" in done.stdout
-    again = subprocess.run([sys.executable, "-m", "agno_nb.cli", "export", str(path), "--out", str(tmp_path / "o")],
-                           capture_output=True, text=True, timeout=120)
+    again = subprocess.run(
+        [sys.executable, "-m", "agno_nb.cli", "export", str(path), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert again.returncode == 2 and again.stderr.count("\n") == 1 and "--force" in again.stderr
 
 
@@ -333,9 +463,13 @@ def _free_port() -> int:
 def test_agno_nb_serve_serves_a_notebook_directly(tmp_path):
     path = notebook(tmp_path / "s.ipynb", SCRIPT + "greeter = Agent(name='greeter', model=model)")
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "agno_nb.cli", "serve", str(path), "--port", str(port)],
-                              cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              env={**os.environ, "AGNO_NB_DB": str(tmp_path / "s.duckdb")})
+    server = subprocess.Popen(
+        [sys.executable, "-m", "agno_nb.cli", "serve", str(path), "--port", str(port)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "AGNO_NB_DB": str(tmp_path / "s.duckdb")},
+    )
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             deadline = time.monotonic() + 60

@@ -29,8 +29,13 @@ class ExportResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def export_notebook(notebook: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *,
-                    force: bool = False, include_data: bool = False) -> ExportResult:
+def export_notebook(
+    notebook: str | os.PathLike[str],
+    out: str | os.PathLike[str] | None = None,
+    *,
+    force: bool = False,
+    include_data: bool = False,
+) -> ExportResult:
     """Write the app folder for ``notebook`` (default ``<notebook folder>/<stem>_app``).
 
     Args:
@@ -57,8 +62,10 @@ def export_notebook(notebook: str | os.PathLike[str], out: str | os.PathLike[str
     source = build_app(cells, path, data_dir, __version__)
     served = [c for c in source.components if c.kind != "knowledge"]
     if not served:
-        raise ExportError(f"{path.name} defines no agent, team or workflow to serve (with %%agent, %%team, "
-                          f"%%workflow, or name = Agent(name=...) in a code cell); nothing to export.")
+        raise ExportError(
+            f"{path.name} defines no agent, team or workflow to serve (with %%agent, %%team, "
+            f"%%workflow, or name = Agent(name=...) in a code cell); nothing to export."
+        )
     warnings = _order_warnings(cells) + source.warnings
     files = {"app.py": source.text.encode()}
     if include_data:
@@ -81,12 +88,18 @@ def _order_warnings(cells: list) -> list[str]:
     previous = None
     for cell in counted:
         if previous is not None and cell.execution_count < previous.execution_count:
-            warnings.append(f"{where(cell.number)} ran before {where(previous.number)} (execution counts "
-                            f"{cell.execution_count} < {previous.execution_count}): the export follows the "
-                            f"notebook's order; check with Restart Kernel and Run All.")
+            warnings.append(
+                f"{where(cell.number)} ran before {where(previous.number)} (execution counts "
+                f"{cell.execution_count} < {previous.execution_count}): the export follows the "
+                f"notebook's order; check with Restart Kernel and Run All."
+            )
         previous = cell
-    never = [c.number for c in cells if c.execution_count is None and c.source.strip() and not c.marked("skip")]
+    never = [
+        c.number for c in cells if c.execution_count is None and c.source.strip() and not c.marked("skip")
+    ]
     if never:
-        warnings.append(f"cells {', '.join(map(str, never))} were never run in this notebook's kernel: the "
-                        f"export includes them untested.")
+        warnings.append(
+            f"cells {', '.join(map(str, never))} were never run in this notebook's kernel: the "
+            f"export includes them untested."
+        )
     return warnings

@@ -97,8 +97,10 @@ class _Builder:
         try:
             tree = compile(code, f"cell {cell.number}", "exec", _ASYNC_OK)
         except SyntaxError as exc:
-            raise ExportError(f"{where(cell.number, exc.lineno)}: not valid Python ({exc.msg}); fix the cell, "
-                              f"or tag it agno-skip to leave it out of the export.") from None
+            raise ExportError(
+                f"{where(cell.number, exc.lineno)}: not valid Python ({exc.msg}); fix the cell, "
+                f"or tag it agno-skip to leave it out of the export."
+            ) from None
         if "parameters" in cell.tags:
             self.parameters(cell, tree, lines)
             return
@@ -112,13 +114,25 @@ class _Builder:
         if kind in DEFINITION_MAGICS:
             translated = translate_magic(kind, line, body, cell.number, self.is_path)
             self.add_translation(cell, translated)
-        elif kind not in ("ask", "capture", "time", "timeit", "html", "markdown", "javascript", "latex", "svg"):
-            self.out.warnings.append(f"{where(cell.number)}: a %%{kind} cell is not exported (only definitions "
-                                     f"are); tag it agno-skip to silence this.")
+        elif kind not in (
+            "ask",
+            "capture",
+            "time",
+            "timeit",
+            "html",
+            "markdown",
+            "javascript",
+            "latex",
+            "svg",
+        ):
+            self.out.warnings.append(
+                f"{where(cell.number)}: a %%{kind} cell is not exported (only definitions "
+                f"are); tag it agno-skip to silence this."
+            )
 
     def line_magic(self, cell: Cell, line: str) -> None:
         if line.startswith("%team ") or line == "%team":
-            self.add_translation(cell, translate_magic("team", line[len("%team"):], "", cell.number))
+            self.add_translation(cell, translate_magic("team", line[len("%team") :], "", cell.number))
 
     def add_translation(self, cell: Cell, translated) -> None:
         check_secrets(translated.code, cell.number)
@@ -132,7 +146,9 @@ class _Builder:
             self.selector.knowledge.add(translated.name)
             self.components[translated.name] = Component("knowledge", translated.name, None)
         else:
-            self.components[translated.name] = Component(translated.kind, translated.name, _slug(translated.name))
+            self.components[translated.name] = Component(
+                translated.kind, translated.name, _slug(translated.name)
+            )
 
     def is_path(self, text: str) -> bool:
         return (self.folder / text).exists()
@@ -170,7 +186,7 @@ class _Builder:
         first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", ())])
         while first > 1 and lines[first - 2].lstrip().startswith("#") and "agno:" not in lines[first - 2]:
             first -= 1  # the comment right above belongs to the statement
-        code = "\n".join(lines[first - 1:node.end_lineno]).rstrip()
+        code = "\n".join(lines[first - 1 : node.end_lineno]).rstrip()
         check_secrets(code, cell.number, first)
         code = self.data_paths(node, code, first)
         # outside IPython, DataFrameTools reads the frames of the namespace it is given: the app's module
@@ -180,8 +196,10 @@ class _Builder:
             name, location = store
             self.stores.append(name)
             self.imports |= {"import os", "from agno_nb.storage import open_store"}
-            code = (f"# the app's store: $AGNO_NB_DB when set (PostgreSQL when deployed), else the notebook's file\n"
-                    f"{name} = open_store(os.environ.get(\"AGNO_NB_DB\") or {quoted(location)})")
+            code = (
+                f"# the app's store: $AGNO_NB_DB when set (PostgreSQL when deployed), else the notebook's file\n"
+                f'{name} = open_store(os.environ.get("AGNO_NB_DB") or {quoted(location)})'
+            )
         self.pieces.append(_Piece(cell.number, code))
         self.discover(cell, node)
 
@@ -189,13 +207,21 @@ class _Builder:
         """``kb.add_content(path="docs")`` reads a folder next to the notebook: point it at the data dir."""
         edits = []
         for call in ast.walk(node):
-            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
-                    and call.func.attr in ("add_content", "aadd_content")):
+            if not (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Attribute)
+                and call.func.attr in ("add_content", "aadd_content")
+            ):
                 continue
             for keyword in call.keywords:
                 value = keyword.value
-                if keyword.arg == "path" and isinstance(value, ast.Constant) and isinstance(value.value, str) \
-                        and self.is_path(value.value) and value.lineno == value.end_lineno:
+                if (
+                    keyword.arg == "path"
+                    and isinstance(value, ast.Constant)
+                    and isinstance(value.value, str)
+                    and self.is_path(value.value)
+                    and value.lineno == value.end_lineno
+                ):
                     edits.append((value.lineno - first, value.col_offset, value.end_col_offset, value.value))
         if not edits:
             return code
@@ -210,28 +236,44 @@ class _Builder:
     def discover(self, cell: Cell, node: ast.stmt) -> None:
         """Agents, teams, workflows and knowledge bases made by ``name = Kind(...)``; stores to warn about."""
         for call in ast.walk(node):
-            if _store_assignment(node) is None and isinstance(call, ast.Call) and _func_name(call) in _STORES \
-                    and call.args and isinstance(call.args[0], ast.Constant):
+            if (
+                _store_assignment(node) is None
+                and isinstance(call, ast.Call)
+                and _func_name(call) in _STORES
+                and call.args
+                and isinstance(call.args[0], ast.Constant)
+            ):
                 self.out.warnings.append(
                     f"{where(cell.number, call.lineno)}: {_func_name(call)}({call.args[0].value!r}) is the "
                     f"notebook's own store; served replicas share one: open_store(os.environ['AGNO_NB_DB']) "
-                    f"(the app's store, PostgreSQL in the deployment files).")
-        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-                and isinstance(node.value, ast.Call) and _func_name(node.value) in _KINDS):
+                    f"(the app's store, PostgreSQL in the deployment files)."
+                )
+        if not (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Call)
+            and _func_name(node.value) in _KINDS
+        ):
             return
         name, kind = node.targets[0].id, _KINDS[_func_name(node.value)]
         if kind == "knowledge":
             self.selector.knowledge.add(name)
             self.components[name] = Component("knowledge", name, None)
             return
-        options = {k.arg: k.value.value for k in node.value.keywords
-                   if k.arg and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)}
+        options = {
+            k.arg: k.value.value
+            for k in node.value.keywords
+            if k.arg and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)
+        }
         ident = options.get("id") or (_slug(options["name"]) if options.get("name") else None)
         if ident is None:
             self.components.pop(name, None)
-            self.out.warnings.append(f"{where(cell.number, node.lineno)}: the {kind} `{name}` has no name= or "
-                                     f"id=, so its id would change on every start; it is not served. Give it a "
-                                     f"name.")
+            self.out.warnings.append(
+                f"{where(cell.number, node.lineno)}: the {kind} `{name}` has no name= or "
+                f"id=, so its id would change on every start; it is not served. Give it a "
+                f"name."
+            )
             return
         self.components[name] = Component(kind, name, ident, options.get("description"))
 
@@ -269,8 +311,9 @@ class _Builder:
             elif _roomy(code) or _roomy(sections[-1]):
                 sections.append("\n" if _is_definition(code) or _is_definition(sections[-1]) else "")
             sections.append(code)
-        bound_by_user = {(a.asname or a.name) for p in self.pieces if p.node is not None
-                         for a in p.node.names}
+        bound_by_user = {
+            (a.asname or a.name) for p in self.pieces if p.node is not None for a in p.node.names
+        }
         header = sorted(line for line in self.imports if line.split(" import ")[-1] not in bound_by_user)
         needs_os = bool(self.helpers) or any(line == "import os" for line in header)
         stdlib = sorted({"import os"} if needs_os else set()) + [l for l in header if l == "import json"]
@@ -290,8 +333,10 @@ class _Builder:
             lines += ["", "", _HELPERS[helper].strip("\n")]
         stores = list(dict.fromkeys(self.stores))
         if len(stores) > 1:
-            self.out.warnings.append(f"the notebook opens {len(stores)} stores ({', '.join(stores)}); a served app "
-                                     f"has one: use one store variable for every component.")
+            self.out.warnings.append(
+                f"the notebook opens {len(stores)} stores ({', '.join(stores)}); a served app "
+                f"has one: use one store variable for every component."
+            )
         lines += ["", *sections, "", "", _create_app(served, stores[0] if len(stores) == 1 else None)]
         text = "\n".join(lines)
         text = re.sub(r"\n{4,}", "\n\n\n", text).rstrip() + "\n"
@@ -302,7 +347,8 @@ class _Builder:
         if missing:
             self.out.warnings.append(
                 f"app.py reads {', '.join(missing)}, which no exported cell defines (defined only in the kernel, "
-                f"or in a cell the export left out): define it in a cell, or tag that cell agno-keep.")
+                f"or in a cell the export left out): define it in a cell, or tag that cell agno-keep."
+            )
         return self.out
 
 
@@ -317,19 +363,31 @@ def _is_definition(code: str) -> bool:
 
 def _store_assignment(node: ast.stmt) -> tuple[str, str] | None:
     """``store = DuckDBStore("x.duckdb")`` (or ``PostgresStore(dsn)``): the variable and the location."""
-    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
-            and isinstance(node.value, ast.Call) and _func_name(node.value) in ("DuckDBStore", "PostgresStore") \
-            and len(node.value.args) == 1 and not node.value.keywords \
-            and isinstance(node.value.args[0], ast.Constant) and isinstance(node.value.args[0].value, str):
+    if (
+        isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.targets[0], ast.Name)
+        and isinstance(node.value, ast.Call)
+        and _func_name(node.value) in ("DuckDBStore", "PostgresStore")
+        and len(node.value.args) == 1
+        and not node.value.keywords
+        and isinstance(node.value.args[0], ast.Constant)
+        and isinstance(node.value.args[0].value, str)
+    ):
         return node.targets[0].id, node.value.args[0].value
     return None
 
 
 def _create_app(components: list[Component], store: str | None) -> str:
-    groups = {kind: [c.name for c in components if c.kind == kind]
-              for kind in ("agent", "team", "workflow", "knowledge")}
-    args = [f"    {kind if kind == 'knowledge' else kind + 's'}=[{', '.join(names)}],"
-            for kind, names in groups.items() if names]
+    groups = {
+        kind: [c.name for c in components if c.kind == kind]
+        for kind in ("agent", "team", "workflow", "knowledge")
+    }
+    args = [
+        f"    {kind if kind == 'knowledge' else kind + 's'}=[{', '.join(names)}],"
+        for kind, names in groups.items()
+        if names
+    ]
     if store:
         args.append(f"    db={store},")
     return "app = create_app(\n" + "\n".join(args) + "\n)"
@@ -362,7 +420,9 @@ def build_app(cells: list[Cell], notebook: Path, data_dir: str, version: str) ->
     builder = _Builder(notebook.parent, data_dir)
     for cell in cells:
         builder.cell(cell)
-    title = (f"Served agents of {notebook.name}, exported by agno_nb {version}.\n\n"
-             f"Serve: agno-nb serve app:app (see README.md). Made from the notebook: edit the notebook and "
-             f"export again\n(agno-nb export {notebook.name}) rather than editing this file.\n")
+    title = (
+        f"Served agents of {notebook.name}, exported by agno_nb {version}.\n\n"
+        f"Serve: agno-nb serve app:app (see README.md). Made from the notebook: edit the notebook and "
+        f"export again\n(agno-nb export {notebook.name}) rather than editing this file.\n"
+    )
     return builder.assemble(title)

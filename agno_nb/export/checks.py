@@ -23,8 +23,11 @@ _KEY_SHAPES = [
     (re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"), "a Slack token", "SLACK_TOKEN"),
     (re.compile(r"\bAIza[0-9A-Za-z_-]{30,}"), "a Google API key", "GEMINI_API_KEY"),
     (re.compile(r"\bgsk_[A-Za-z0-9]{20,}"), "a Groq API key", "GROQ_API_KEY"),
-    (re.compile(r"\b[a-z][a-z0-9+.-]*://[^:/\s@]+:[^@/\s]+@"), "a connection string with a password",
-     "AGNO_NB_DB"),
+    (
+        re.compile(r"\b[a-z][a-z0-9+.-]*://[^:/\s@]+:[^@/\s]+@"),
+        "a connection string with a password",
+        "AGNO_NB_DB",
+    ),
 ]
 _SECRET_NAME = re.compile(r"(api_?key|token|secret|passw(or)?d|pwd|credential)s?$", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"^(|x+|\.\.\.|<.*>|your[-_ ].*|changeme|\*+|none|null|test|dummy)$", re.IGNORECASE)
@@ -43,28 +46,40 @@ def check_secrets(code: str, cell: int, first_line: int = 1) -> None:
                 if shape.search(node.value):
                     _refuse(cell, first_line + node.lineno - 1, what, env)
         for name, value in _named_values(node):
-            if _SECRET_NAME.search(name) and isinstance(value, ast.Constant) and isinstance(value.value, str) \
-                    and len(value.value) >= 8 and not _PLACEHOLDER.match(value.value.strip()):
+            if (
+                _SECRET_NAME.search(name)
+                and isinstance(value, ast.Constant)
+                and isinstance(value.value, str)
+                and len(value.value) >= 8
+                and not _PLACEHOLDER.match(value.value.strip())
+            ):
                 _refuse(cell, first_line + value.lineno - 1, f"a literal {name}", name.upper())
 
 
 def _named_values(node: ast.AST) -> list[tuple[str, ast.expr]]:
     if isinstance(node, ast.Assign):
-        return [(t.id if isinstance(t, ast.Name) else getattr(t, "attr", ""), node.value) for t in node.targets]
+        return [
+            (t.id if isinstance(t, ast.Name) else getattr(t, "attr", ""), node.value) for t in node.targets
+        ]
     if isinstance(node, ast.AnnAssign) and node.value is not None and isinstance(node.target, ast.Name):
         return [(node.target.id, node.value)]
     if isinstance(node, ast.keyword) and node.arg:
         return [(node.arg, node.value)]
     if isinstance(node, ast.Dict):
-        return [(k.value, v) for k, v in zip(node.keys, node.values)
-                if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+        return [
+            (k.value, v)
+            for k, v in zip(node.keys, node.values)
+            if isinstance(k, ast.Constant) and isinstance(k.value, str)
+        ]
     return []
 
 
 def _refuse(cell: int, line: int, what: str, env: str) -> None:
-    raise ExportError(f"{where(cell, line)}: {what} is written in the code, and an export would copy it into "
-                      f"the app. Read it from the environment instead, e.g. os.environ[{env!r}], set it "
-                      f"in the notebook's environment (or a .env file), and export again.")
+    raise ExportError(
+        f"{where(cell, line)}: {what} is written in the code, and an export would copy it into "
+        f"the app. Read it from the environment instead, e.g. os.environ[{env!r}], set it "
+        f"in the notebook's environment (or a .env file), and export again."
+    )
 
 
 def check_import(module: str, cell: int, line: int, folder: Path) -> str | None:
@@ -74,12 +89,16 @@ def check_import(module: str, cell: int, line: int, folder: Path) -> str | None:
     if not top or top in sys.stdlib_module_names or top == "__future__":
         return None
     if (folder / f"{top}.py").exists() or (folder / top / "__init__.py").exists():
-        return (f"{where(cell, line)}: `{top}` is a module next to the notebook; copy it into the app folder "
-                f"(the export does not).")
+        return (
+            f"{where(cell, line)}: `{top}` is a module next to the notebook; copy it into the app folder "
+            f"(the export does not)."
+        )
     if importlib.util.find_spec(top) is None:
-        raise ExportError(f"{where(cell, line)}: imports `{top}`, which is not installed in this environment, "
-                          f"so its version cannot be pinned: `pip install {top}` (the package name may differ "
-                          f"from the module's), check the cell runs, and export again.")
+        raise ExportError(
+            f"{where(cell, line)}: imports `{top}`, which is not installed in this environment, "
+            f"so its version cannot be pinned: `pip install {top}` (the package name may differ "
+            f"from the module's), check the cell runs, and export again."
+        )
     return None
 
 

@@ -10,7 +10,14 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..magic_syntax import MagicSyntaxError, agent_parser, knowledge_parser, parse, team_parser, workflow_parser
+from ..magic_syntax import (
+    MagicSyntaxError,
+    agent_parser,
+    knowledge_parser,
+    parse,
+    team_parser,
+    workflow_parser,
+)
 from .errors import ExportError, where
 
 __all__ = ["Translation", "translate_magic", "text_literal", "quoted", "DEFINITION_MAGICS"]
@@ -33,8 +40,13 @@ class Translation:
 
 def text_literal(text: str) -> str:
     """A string literal for ``text``: triple-quoted when it spans lines and that is exact, else ``quoted``."""
-    if "\n" in text and '"""' not in text and "\\" not in text and not text.endswith('"') \
-            and not text.startswith("\n"):
+    if (
+        "\n" in text
+        and '"""' not in text
+        and "\\" not in text
+        and not text.endswith('"')
+        and not text.startswith("\n")
+    ):
         return f'"""{text}"""'
     return quoted(text)
 
@@ -72,8 +84,9 @@ def _indent(code: str) -> str:
     return code.replace("\n", "\n    ")
 
 
-def translate_magic(kind: str, line: str, body: str, cell: int,
-                    is_path: Callable[[str], bool] = lambda _: False) -> Translation:
+def translate_magic(
+    kind: str, line: str, body: str, cell: int, is_path: Callable[[str], bool] = lambda _: False
+) -> Translation:
     """The Python for ``%%kind line`` + ``body`` in ``cell``; an ``ExportError`` naming the cell for bad input.
 
     ``is_path`` tells a ``%%knowledge`` source that is a file or folder next to the notebook from a
@@ -133,8 +146,11 @@ def _agent(line: str, body: str) -> Translation:
     for spec in args.mcp:
         out.imports.add("from agno_nb.tools.mcp import MCPTools")
         spec = spec.strip()
-        tools.append(f"MCPTools(url={quoted(spec)})" if spec.startswith(("http://", "https://"))
-                     else f"MCPTools({quoted(spec)})")
+        tools.append(
+            f"MCPTools(url={quoted(spec)})"
+            if spec.startswith(("http://", "https://"))
+            else f"MCPTools({quoted(spec)})"
+        )
     if tools:
         kwargs.append(("tools", "[" + ", ".join(tools) + "]"))
     if args.knowledge:
@@ -168,7 +184,11 @@ def _team(line: str, body: str) -> Translation:
     for member in members:
         _name(member, "team")
     out = Translation("", name, "team", {"from agno_nb import Team"}, set(members))
-    kwargs = [("name", quoted(name)), ("members", "[" + ", ".join(members) + "]"), ("mode", quoted(args.mode))]
+    kwargs = [
+        ("name", quoted(name)),
+        ("members", "[" + ", ".join(members) + "]"),
+        ("mode", quoted(args.mode)),
+    ]
     model = _model(args.model)
     if model:
         kwargs.append(("model", model))
@@ -248,14 +268,20 @@ class _StepWriter:
     def one(self, item: Any) -> str:
         if isinstance(item, str):
             return f"{self.use('Step')}({quoted(item)}, {self.ref(item, 'step')})"
-        kinds = {"step", "parallel", "loop", "condition", "router"} & set(item if isinstance(item, dict) else ())
+        kinds = {"step", "parallel", "loop", "condition", "router"} & set(
+            item if isinstance(item, dict) else ()
+        )
         if not isinstance(item, dict) or len(kinds) != 1:
             raise ValueError(f"a step is a name or one of step/parallel/loop/condition/router; got {item!r}.")
         if "step" in item:
             extra = set(item) - set(_STEP_OPTIONS) - {"step"}
             if extra:
                 raise ValueError(f"step {item['step']!r}: unknown options {sorted(extra)}.")
-            options = [(k, quoted(item[k]) if isinstance(item[k], str) else repr(item[k])) for k in _STEP_OPTIONS if k in item]
+            options = [
+                (k, quoted(item[k]) if isinstance(item[k], str) else repr(item[k]))
+                for k in _STEP_OPTIONS
+                if k in item
+            ]
             if "name" not in item:
                 options.insert(0, ("name", quoted(item["step"])))
             return _call(self.use("Step"), [], [("work", self.ref(item["step"], "step")), *options])
@@ -283,8 +309,11 @@ class _StepWriter:
             then = "[" + ", ".join(self.many(spec.get("then"))) + "]"
             return _call(self.use("Condition"), [evaluator, then], kwargs)
         spec = item["router"]
-        kwargs = [("name", quoted(str(spec.get("name") or item.get("name"))))] if spec.get("name") or item.get("name") \
+        kwargs = (
+            [("name", quoted(str(spec.get("name") or item.get("name"))))]
+            if spec.get("name") or item.get("name")
             else []
+        )
         choices = "[" + ", ".join(self.many(spec.get("choices"))) + "]"
         return _call(self.use("Router"), [self.ref(spec.get("selector"), "selector"), choices], kwargs)
 
@@ -302,8 +331,12 @@ def _knowledge(line: str, body: str, is_path: Callable[[str], bool]) -> Translat
     else:
         out.helpers.add("chroma_location")
         location, kwargs = [f"**chroma_location({quoted(args.path or 'kb')})"], []
-    for option, value in (("collection", args.collection), ("embedder", args.embedder),
-                          ("chunker", args.chunker), ("description", args.description)):
+    for option, value in (
+        ("collection", args.collection),
+        ("embedder", args.embedder),
+        ("chunker", args.chunker),
+        ("description", args.description),
+    ):
         if value:
             kwargs.append((option, quoted(value)))
     if args.search_type != "hybrid":
@@ -338,7 +371,9 @@ def _scalar(value: str) -> Any:
     return {"true": True, "false": False}.get(value.lower(), value)
 
 
-def _source(line: str, metadata: dict[str, Any], out: Translation, is_path: Callable[[str], bool]) -> str | None:
+def _source(
+    line: str, metadata: dict[str, Any], out: Translation, is_path: Callable[[str], bool]
+) -> str | None:
     """One ``%%knowledge`` body line as an ``add_contents`` item (a dict, as the magic builds it)."""
     text = line.split(" #", 1)[0].strip()
     if not text or text.startswith("#"):
@@ -354,9 +389,13 @@ def _source(line: str, metadata: dict[str, Any], out: Translation, is_path: Call
             text_column = text_column.split("+")
         id_column = options.pop("id", None)
         if options:
-            raise ValueError(f"source {head}: unknown options {sorted(options)}; use text=COLUMN and id=COLUMN.")
-        return (f'{{"dataframe": {head}, "name": {quoted(head)}, "metadata": {meta}, '
-                f'"text_column": {python_literal(text_column)}, "id_column": {python_literal(id_column)}}}')
+            raise ValueError(
+                f"source {head}: unknown options {sorted(options)}; use text=COLUMN and id=COLUMN."
+            )
+        return (
+            f'{{"dataframe": {head}, "name": {quoted(head)}, "metadata": {meta}, '
+            f'"text_column": {python_literal(text_column)}, "id_column": {python_literal(id_column)}}}'
+        )
     if head.startswith(("http://", "https://")):
         return f'{{"url": {quoted(head)}, "metadata": {meta}}}'
     out.data.append(head)
@@ -364,5 +403,8 @@ def _source(line: str, metadata: dict[str, Any], out: Translation, is_path: Call
     return f'{{"path": data_path({quoted(head)}), "metadata": {meta}}}'
 
 
-_TRANSLATORS: dict[str, Callable[[str, str], Translation]] = {"agent": _agent, "team": _team,
-                                                              "workflow": _workflow}
+_TRANSLATORS: dict[str, Callable[[str, str], Translation]] = {
+    "agent": _agent,
+    "team": _team,
+    "workflow": _workflow,
+}

@@ -40,14 +40,18 @@ def read_cells(path: Path) -> list[Cell]:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ExportError(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno}); is it a saved "
-                          f"notebook? Re-save it from Jupyter.") from None
+        raise ExportError(
+            f"{path} is not valid JSON ({exc.msg} at line {exc.lineno}); is it a saved "
+            f"notebook? Re-save it from Jupyter."
+        ) from None
     if not isinstance(document, dict) or not isinstance(document.get("cells"), list):
         raise ExportError(f"{path} is JSON but not a notebook (no 'cells' list).")
     major = document.get("nbformat")
     if major != 4:
-        raise ExportError(f"{path} is nbformat {major}; the exporter reads nbformat 4. Convert it with "
-                          f"`jupyter nbconvert --to notebook --nbformat 4 {path.name}`.")
+        raise ExportError(
+            f"{path} is nbformat {major}; the exporter reads nbformat 4. Convert it with "
+            f"`jupyter nbconvert --to notebook --nbformat 4 {path.name}`."
+        )
     cells = []
     for number, raw in enumerate(document["cells"], start=1):
         if not isinstance(raw, dict) or raw.get("cell_type") != "code":
@@ -56,5 +60,7 @@ def read_cells(path: Path) -> list[Cell]:
         source = "".join(source) if isinstance(source, list) else str(source)
         tags = (raw.get("metadata") or {}).get("tags") or ()
         count = raw.get("execution_count")
-        cells.append(Cell(number, source, frozenset(map(str, tags)), count if isinstance(count, int) else None))
+        cells.append(
+            Cell(number, source, frozenset(map(str, tags)), count if isinstance(count, int) else None)
+        )
     return cells

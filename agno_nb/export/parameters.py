@@ -28,7 +28,9 @@ class Parameter:
 
 def parameter_code(node: ast.stmt) -> tuple[str, Parameter] | None:
     """The line reading ``name = <literal>`` from the environment, or ``None`` for any other statement."""
-    if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+    if not (
+        isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+    ):
         return None
     try:
         value = ast.literal_eval(node.value)
@@ -41,8 +43,10 @@ def parameter_code(node: ast.stmt) -> tuple[str, Parameter] | None:
         return f"{name} = os.environ.get({quoted(env)})", Parameter(name, env, None, secret)
     if isinstance(value, bool):
         default = "true" if value else "false"
-        code = (f"{name} = os.environ.get({quoted(env)}, {quoted(default)}).strip().lower() "
-                f"in (\"1\", \"true\", \"yes\", \"on\")")
+        code = (
+            f"{name} = os.environ.get({quoted(env)}, {quoted(default)}).strip().lower() "
+            f'in ("1", "true", "yes", "on")'
+        )
     elif isinstance(value, int):
         default, code = str(value), f"{name} = int(os.environ.get({quoted(env)}, {quoted(str(value))}))"
     elif isinstance(value, float):

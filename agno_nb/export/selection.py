@@ -15,8 +15,24 @@ from dataclasses import dataclass, field
 __all__ = ["Kept", "Selector", "bound_names", "read_names"]
 
 #: method calls that run, search, query or show (their statements are exploration)
-_RUNNING = {"run", "arun", "print_response", "aprint_response", "continue_run", "acontinue_run", "search",
-            "asearch", "sql", "show", "cli", "write_html", "write_image", "to_csv", "to_parquet", "savefig"}
+_RUNNING = {
+    "run",
+    "arun",
+    "print_response",
+    "aprint_response",
+    "continue_run",
+    "acontinue_run",
+    "search",
+    "asearch",
+    "sql",
+    "show",
+    "cli",
+    "write_html",
+    "write_image",
+    "to_csv",
+    "to_parquet",
+    "savefig",
+}
 #: function calls that show something, or start an app or a server (the export writes its own app)
 _SHOWING = {"print", "display", "timeline", "pprint", "input", "start_server", "create_app"}
 #: expression statements that build the app: ingest into a knowledge base
@@ -68,9 +84,13 @@ class Selector:
         return False
 
     def _ingests(self, value: ast.expr) -> bool:
-        return (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
-                and value.func.attr in _INGEST and isinstance(value.func.value, ast.Name)
-                and value.func.value.id in self.knowledge)
+        return (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr in _INGEST
+            and isinstance(value.func.value, ast.Name)
+            and value.func.value.id in self.knowledge
+        )
 
 
 def _scope_walk(node: ast.AST):
@@ -127,8 +147,10 @@ def read_names(node: ast.AST) -> set[str]:
     for child in _scope_walk(node):
         if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load):
             names.add(child.id)
-        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)) \
-                and child is not node:
+        if (
+            isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))
+            and child is not node
+        ):
             names |= _header_reads(child)
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         names |= _header_reads(node)

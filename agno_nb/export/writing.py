@@ -23,8 +23,10 @@ def write_folder(out: Path, files: dict[str, bytes], *, force: bool) -> list[str
         if not out.is_dir():
             raise ExportError(f"{out} exists and is not a folder; choose another --out.")
         if any(out.iterdir()) and not force:
-            raise ExportError(f"{out} already exists; export with --force (force=True) to replace the files "
-                              f"the exporter wrote there (other files are left alone), or choose another --out.")
+            raise ExportError(
+                f"{out} already exists; export with --force (force=True) to replace the files "
+                f"the exporter wrote there (other files are left alone), or choose another --out."
+            )
         manifest = out / MANIFEST
         if manifest.exists():
             try:
@@ -62,7 +64,8 @@ def copy_data(folder: Path, paths: list[str]) -> dict[str, bytes]:
             files[f"data/{Path(relative).as_posix()}"] = source.read_bytes()
         elif source.is_dir():
             for item in sorted(source.rglob("*")):
-                if item.is_file() and not any(part.startswith(".") for part in item.relative_to(folder).parts):
+                if item.is_file() and not any(
+                    part.startswith(".") for part in item.relative_to(folder).parts
+                ):
                     files[f"data/{item.relative_to(folder).as_posix()}"] = item.read_bytes()
     return files
-
