@@ -10,7 +10,9 @@ Routes (under the server's base URL, authenticated by Jupyter's own token or coo
 - ``GET agno-nb/api/store?notebook=PATH`` (or ``store=FILE.duckdb``): the store's recent sessions,
   runs and pending approvals;
 - ``GET agno-nb/api/trace/RUN_ID?notebook=PATH``: a stored run's trace bundle;
-- ``GET agno-nb/api/remote/PATH``: a served runtime's sessions, runs and traces (``remote.py``).
+- ``GET agno-nb/api/remote/PATH``: a served runtime's sessions, runs and traces (``remote.py``);
+- ``POST agno-nb/api/export``, ``POST|GET agno-nb/api/serve``, ``DELETE agno-nb/api/serve/ID``: export a
+  notebook as a served app, serve it on 127.0.0.1, stop it (``control.py``, ``serving.py``).
 """
 
 from __future__ import annotations

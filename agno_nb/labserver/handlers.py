@@ -88,10 +88,14 @@ class RunTraceHandler(_StoreHandler):
 def setup_handlers(web_app: Any, *, root_dir: str) -> None:
     base = url_path_join(web_app.settings["base_url"], "agno-nb", "api")
     options = {"root_dir": root_dir}
+    from .control import ExportHandler, ServedHandler, ServeHandler
     from .remote import RemoteHandler
 
     web_app.add_handlers(".*$", [
         (url_path_join(base, "store"), StoreSummaryHandler, options),
         (url_path_join(base, "trace", r"([^/]+)"), RunTraceHandler, options),
         (url_path_join(base, "remote", r"(.+)"), RemoteHandler),
+        (url_path_join(base, "export"), ExportHandler, options),
+        (url_path_join(base, "serve"), ServeHandler, options),
+        (url_path_join(base, "serve", r"([^/]+)"), ServedHandler, options),
     ])

@@ -73,13 +73,19 @@ export class ApiError extends Error {
   }
 }
 
-async function get<T>(path: string[], query: Record<string, string>, headers?: Record<string, string>): Promise<T> {
+/** A request to the server extension; a failure is an `ApiError` with the server's one-line message. */
+export async function request<T>(method: string, path: string[], query: Record<string, string> = {},
+  headers?: Record<string, string>, body?: unknown): Promise<T> {
   const settings = ServerConnection.makeSettings();
   const url = URLExt.join(settings.baseUrl, 'agno-nb', 'api', ...path.map(encodeURIComponent)) +
     URLExt.objectToQueryString(query);
+  const init: RequestInit = { method, headers };
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+  }
   let response: Response;
   try {
-    response = await ServerConnection.makeRequest(url, { headers }, settings);
+    response = await ServerConnection.makeRequest(url, init, settings);
   } catch (error) {
     throw new ApiError(`The Jupyter server did not answer: ${String(error)}`, 0, false);
   }
@@ -96,6 +102,10 @@ async function get<T>(path: string[], query: Record<string, string>, headers?: R
     throw new ApiError(message, response.status, data?.locked === true, data?.refused === true);
   }
   return data as T;
+}
+
+function get<T>(path: string[], query: Record<string, string>, headers?: Record<string, string>): Promise<T> {
+  return request<T>('GET', path, query, headers);
 }
 
 export function storeSummary(ref: StoreRef): Promise<StoreSummary> {

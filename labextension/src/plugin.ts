@@ -1,16 +1,19 @@
 /**
- * The JupyterLab plugins: the "Agno" left sidebar, stored traces in main-area tabs, and their commands.
+ * The JupyterLab plugins: the "Agno" left sidebar, stored traces in main-area tabs, and their commands
+ * (with export and serve: commands.ts).
  * (The trace renderer itself is the MIME extension in mime.ts, which Notebook 7 loads too.)
  */
 
 import { ILabShell, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, WidgetTracker } from '@jupyterlab/apputils';
+import { FileBrowser, IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { LabIcon } from '@jupyterlab/ui-components';
 
 import { storedTrace } from './api';
+import { addControlCommands } from './commands';
 import { markdownWith } from './mime';
 import { AgnoSidebar } from './sidebar';
 import { createTraceTab, TraceTabContent } from './traceTab';
@@ -34,9 +37,10 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
   description: 'The Agno sidebar: agents in the kernel, pending approvals, recent runs and their traces.',
   autoStart: true,
   requires: [INotebookTracker],
-  optional: [ILabShell, ICommandPalette, IRenderMimeRegistry, ISettingRegistry],
+  optional: [ILabShell, ICommandPalette, IRenderMimeRegistry, ISettingRegistry, IDefaultFileBrowser],
   activate: (app: JupyterFrontEnd, tracker: INotebookTracker, labShell: ILabShell | null,
-    palette: ICommandPalette | null, rendermime: IRenderMimeRegistry | null, settings: ISettingRegistry | null) => {
+    palette: ICommandPalette | null, rendermime: IRenderMimeRegistry | null, settings: ISettingRegistry | null,
+    browser: FileBrowser | null) => {
     const markdown = rendermime ? markdownWith(rendermime) : undefined;
     const traces = new WidgetTracker<MainAreaWidget<TraceTabContent>>({ namespace: 'agno-nb-trace' });
     const openTrace = (fetchTrace: () => Promise<unknown>, runId: string, title: string): void => {
@@ -83,6 +87,7 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
         }
       }
     });
+    addControlCommands(app, { tracker, palette, browser, icon: agnoIcon, onServed: () => void sidebar.refresh() });
     if (palette) {
       palette.addItem({ command: CommandIDs.showSidebar, category: 'Agno' });
       palette.addItem({ command: CommandIDs.refresh, category: 'Agno' });

@@ -6,7 +6,8 @@
  *   calls that ask for input or a result); Continue run sends the decisions to the notebook's kernel,
  *   which continues the run where its tools are;
  * - Recent runs and sessions from the store (through the server extension); a click opens a run's trace
- *   in a tab.
+ *   in a tab;
+ * - Served notebooks (started with "Serve notebook"), each with a Stop button (served.ts).
  *
  * It follows the current notebook and refreshes when a run ends or pauses, when the kernel goes idle,
  * and every few seconds while it is visible.
@@ -22,6 +23,7 @@ import {
 } from './api';
 import { Decision, KernelChannel, KernelState } from './channel';
 import { ago, callArguments, count, preview, seconds, statusLabel } from './format';
+import { ServedList } from './served';
 
 const REFRESH_MS = 8000;
 
@@ -56,6 +58,7 @@ export class AgnoSidebar extends Widget {
   private readonly runsBox = el('div', 'agno-section agno-runs');
   private readonly sessionsBox = el('div', 'agno-section agno-sessions');
   private readonly runtimeBox = el('div', 'agno-section agno-runtime');
+  private readonly served = new ServedList();
   private runtime: Runtime | null = null;
   private panel: NotebookPanel | null = null;
   private channel: KernelChannel | null = null;
@@ -75,7 +78,7 @@ export class AgnoSidebar extends Widget {
     this.title.caption = 'Agno: agents, runs and approvals of this notebook';
     this.message.hidden = true;
     this.node.append(this.title_, this.message, this.kernelBox, this.approvalsBox, this.runsBox, this.sessionsBox,
-      this.runtimeBox);
+      this.served.node, this.runtimeBox);
     options.tracker.currentChanged.connect(() => this.follow(), this);
     this.follow();
   }
@@ -96,7 +99,7 @@ export class AgnoSidebar extends Widget {
     try {
       do {
         this.again = false;
-        await Promise.all([this.load(), this.loadRuntime()]);
+        await Promise.all([this.load(), this.loadRuntime(), this.served.refresh()]);
       } while (this.again);
     } finally {
       this.loading = false;
