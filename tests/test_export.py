@@ -487,3 +487,18 @@ def test_agno_nb_serve_serves_a_notebook_directly(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_agno_nb_mcp_serves_a_notebook_over_stdio(tmp_path):
+    from agno_nb import Agent, ScriptedModel
+    from agno_nb.models.scripts import text, tool_call
+    from agno_nb.tools.mcp import MCPTools
+
+    path = notebook(tmp_path / "m.ipynb", SCRIPT + "greeter = Agent(name='greeter', model=model)")
+    remote = MCPTools(f"{sys.executable} -m agno_nb.cli mcp {path}")
+    try:
+        outer = Agent(model=ScriptedModel([tool_call("greeter", input="hi"), text("relayed")]), tools=[remote])
+        out = outer.run("ask the notebook's agent")
+        assert out.status == "completed" and out.tools[0].result == "hello from the app"
+    finally:
+        remote.close()
