@@ -19,6 +19,7 @@ __all__ = [
     "workflow_parser",
     "knowledge_parser",
     "words",
+    "pairs",
     "BUILTIN_TOOLKITS",
 ]
 
@@ -115,3 +116,24 @@ def knowledge_parser() -> MagicParser:
 def parse(parser: MagicParser, line: str) -> argparse.Namespace:
     """Parse a magic's line with one of the parsers above."""
     return parser.parse_args(words(line))
+
+
+def pairs(text: str, what: str) -> dict[str, Any]:
+    """``k=v,k2=v2`` (``--metadata``, ``--filter``, a source's options) as a dict; numbers become numbers,
+    ``true``/``false`` booleans. ``what`` names the option in the error."""
+    values: dict[str, Any] = {}
+    for item in [p.strip() for p in text.split(",") if p.strip()]:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise MagicSyntaxError(f"{what}: expected key=value, got {item!r}.")
+        values[key.strip()] = _scalar(value.strip())
+    return values
+
+
+def _scalar(value: str) -> Any:
+    for cast in (int, float):
+        try:
+            return cast(value)
+        except ValueError:
+            pass
+    return {"true": True, "false": False}.get(value.lower(), value)

@@ -10,10 +10,12 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ..errors import AgnoNBError
 from ..magic_syntax import (
     MagicSyntaxError,
     agent_parser,
     knowledge_parser,
+    pairs,
     parse,
     team_parser,
     workflow_parser,
@@ -100,6 +102,8 @@ def translate_magic(
         raise ExportError(f"{where(cell, 1)}: {exc}") from None
     except ValueError as exc:
         raise ExportError(f"{where(cell)}: %%{kind}: {exc}") from None
+    except AgnoNBError as exc:  # the workflow's YAML, checked by the workflow floor's own reader
+        raise ExportError(f"{where(cell)}: {exc}") from None
 
 
 def _name(value: str, magic: str) -> str:
@@ -214,23 +218,13 @@ _STEP_OPTIONS = ("name", "description", "max_retries", "on_error", "requires_con
 
 
 def _workflow(line: str, body: str) -> Translation:
-    import yaml
+    from ..workflow.declarative import workflow_spec
 
     args = parse(workflow_parser(), line)
     name = _name(args.name, "workflow")
     if not body.strip():
         raise ValueError("the body is empty; list the steps in YAML.")
-    try:
-        spec = yaml.safe_load(body)
-    except yaml.YAMLError as exc:
-        raise ValueError(f"the body is not valid YAML: {exc}") from None
-    if isinstance(spec, list):
-        spec = {"steps": spec}
-    if not isinstance(spec, dict) or not isinstance(spec.get("steps"), list) or not spec["steps"]:
-        raise ValueError("the body needs a 'steps:' list (see %agno help).")
-    unknown = set(spec) - {"steps", "description"}
-    if unknown:
-        raise ValueError(f"unknown keys {sorted(unknown)}; use steps and description.")
+    spec = workflow_spec(name, body)
     out = Translation("", name, "workflow", {"from agno_nb import Workflow"})
     steps = _StepWriter(out).many(spec["steps"])
     kwargs = [("name", quoted(name)), ("steps", "[\n" + "".join(f"    {s},\n" for s in steps) + "]")]
@@ -344,31 +338,12 @@ def _knowledge(line: str, body: str, is_path: Callable[[str], bool]) -> Translat
     if args.rerank:
         kwargs.append(("reranker", "True"))
     code = f"{name} = {_call('Knowledge', [quoted(name), *location], kwargs)}"
-    metadata = _pairs(args.metadata)
+    metadata = pairs(args.metadata, "--metadata")
     sources = [s for s in (_source(text, metadata, out, is_path) for text in body.splitlines()) if s]
     if sources:
         code += f"\n{name}.add_contents([\n" + "".join(f"    {s},\n" for s in sources) + "])"
     out.code = code
     return out
-
-
-def _pairs(text: str) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for item in [p.strip() for p in text.split(",") if p.strip()]:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--metadata: expected key=value, got {item!r}.")
-        values[key.strip()] = _scalar(value.strip())
-    return values
-
-
-def _scalar(value: str) -> Any:
-    for cast in (int, float):
-        try:
-            return cast(value)
-        except ValueError:
-            pass
-    return {"true": True, "false": False}.get(value.lower(), value)
 
 
 def _source(
@@ -379,7 +354,8 @@ def _source(
     if not text or text.startswith("#"):
         return None
     words = shlex.split(text)
-    head, options = words[0], _pairs(",".join(words[1:])) if len(words) > 1 else {}
+    head = words[0]
+    options = pairs(",".join(words[1:]), f"source {head}") if len(words) > 1 else {}
     meta = python_literal(metadata)
     if options or (head.isidentifier() and not is_path(head)):
         # a DataFrame of the notebook (the magic decides by the value; the export by the name)

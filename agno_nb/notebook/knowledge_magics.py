@@ -54,23 +54,13 @@ def _search_parser() -> _Parser:
 
 
 def _pairs(text: str, what: str) -> dict[str, Any]:
-    """``k=v,k2=v2`` -> a dict; numbers become numbers."""
-    values: dict[str, Any] = {}
-    for item in [p.strip() for p in text.split(",") if p.strip()]:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise UsageError(f"{what}: expected key=value, got {item!r}.")
-        values[key.strip()] = _scalar(value.strip())
-    return values
+    """``k=v,...`` as the exporter reads it too (``agno_nb.magic_syntax.pairs``), one UsageError line if bad."""
+    from ..magic_syntax import MagicSyntaxError, pairs
 
-
-def _scalar(value: str) -> Any:
-    for cast in (int, float):
-        try:
-            return cast(value)
-        except ValueError:
-            pass
-    return {"true": True, "false": False}.get(value.lower(), value)
+    try:
+        return pairs(text, what)
+    except MagicSyntaxError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def knowledge_from_namespace(ns: dict[str, Any], name: str) -> Any:

@@ -21,12 +21,19 @@ from ..errors import ConfigurationError
 from .steps import Condition, Loop, Parallel, Router, Step
 from .workflow import Workflow
 
-__all__ = ["workflow_from_yaml"]
+__all__ = ["workflow_from_yaml", "workflow_spec"]
 
 _STEP_OPTIONS = {"name", "max_retries", "on_error", "requires_confirmation", "description"}
 
 
 def workflow_from_yaml(name: str, text: str, namespace: dict[str, Any], **options: Any) -> Workflow:
+    spec = workflow_spec(name, text)
+    return Workflow(name=name, steps=[_step(item, namespace) for item in spec["steps"]],
+                    description=spec.get("description"), **options)
+
+
+def workflow_spec(name: str, text: str) -> dict[str, Any]:
+    """The YAML body read and checked: ``{"steps": [...], "description": ...}`` (the exporter reads it too)."""
     import yaml
 
     try:
@@ -40,8 +47,7 @@ def workflow_from_yaml(name: str, text: str, namespace: dict[str, Any], **option
     unknown = set(spec) - {"steps", "description"}
     if unknown:
         raise ConfigurationError(f"%%workflow {name}: unknown keys {sorted(unknown)}; use steps and description.")
-    return Workflow(name=name, steps=[_step(item, namespace) for item in spec["steps"]],
-                    description=spec.get("description"), **options)
+    return spec
 
 
 def _lookup(ref: Any, namespace: dict[str, Any], what: str) -> Any:
