@@ -454,6 +454,13 @@ def test_agno_export_magic_exports_the_named_notebook(shell, tmp_path):  # noqa:
     assert "serves: agent a" in shown.stdout and (tmp_path / "magic_out" / "app.py").exists()
 
 
+def test_agno_export_magic_finds_the_notebook_jupyter_runs(shell, tmp_path, monkeypatch):  # noqa: F811
+    notebook(tmp_path / "here.ipynb", SCRIPT + "a = Agent(name='a', model=model)")
+    monkeypatch.setenv("JPY_SESSION_NAME", "projects/here.ipynb")  # the path from the server's root
+    shown = cell(shell, "%agno export")
+    assert "exported here.ipynb" in shown.stdout and (tmp_path / "here_app" / "app.py").exists()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

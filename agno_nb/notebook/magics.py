@@ -399,6 +399,9 @@ class AgnoMagics(Magics):
         parser.add_argument("--include-data", action="store_true")
         args = parser.parse_args(list(words))
         notebook = args.notebook or self.ns.get("__vsc_ipynb_file__") or os.environ.get("JPY_SESSION_NAME")
+        if notebook and not args.notebook and not os.path.exists(notebook):
+            # Jupyter Server names the notebook from its root; the kernel runs in the notebook's folder
+            notebook = os.path.basename(notebook)
         if not notebook:
             raise UsageError("%agno export: which notebook? This kernel does not know its file; give the path, "
                              "e.g. %agno export analysis.ipynb")
